@@ -14,8 +14,8 @@ from .core import require, rng, atomic_write
 
 # %% auto #0
 __all__ = ['SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'load_source', 'fit_images', 'sample_patches',
-           'OpenSetData', 'split_dataset', 'cross_dataset', 'from_arrays', 'Pool', 'SimulatedOracle', 'CsvOracle',
-           'write_query']
+           'OpenSetData', 'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays', 'Pool', 'SimulatedOracle',
+           'CsvOracle', 'write_query']
 
 # %% ../nbs/01_data.ipynb #cd05c4e3
 @dataclass(frozen=True)
@@ -44,7 +44,18 @@ def _digits(train:bool, root=None, download=False) -> Source:
     idx = tr if train else te
     return array_source('digits', x[idx], d.target[idx], [str(i) for i in range(10)])
 
-# %% ../nbs/01_data.ipynb #0974c226
+# %% ../nbs/01_data.ipynb #f51fddb2
+_MNIST1D = {}
+def _mnist1d(train:bool, root=None, download=False) -> Source:
+    try: from mnist1d.data import make_dataset, get_dataset_args
+    except ImportError: raise ValueError("dataset 'mnist1d' needs the mnist1d package; install it with pip install mnist1d.") from None
+    if not _MNIST1D:
+        args = get_dataset_args(); args.num_samples = 10_000
+        _MNIST1D.update(make_dataset(args))
+    x, y = (_MNIST1D['x'], _MNIST1D['y']) if train else (_MNIST1D['x_test'], _MNIST1D['y_test'])
+    return array_source('mnist1d', np.asarray(x, np.float32), np.asarray(y), [str(i) for i in range(10)])
+
+# %% ../nbs/01_data.ipynb #53e52830
 def _exists_only(cls):
     "A torchvision dataset class that checks its files exist instead of re-hashing them."
     from torchvision.datasets.utils import check_integrity
@@ -74,7 +85,7 @@ def _torchvision(name:str, train:bool, root=None, download=False) -> Source:
     else: x, y, names = ds.data.transpose(0, 3, 1, 2), ds.targets, ds.classes
     return array_source(name, np.ascontiguousarray(x), y, names)
 
-# %% ../nbs/01_data.ipynb #662a4f91
+# %% ../nbs/01_data.ipynb #1d723157
 def _folder(name:str, train:bool, root=None, download=False, size:int|None=None) -> Source:
     from torchvision.datasets import ImageFolder
     import torchvision.transforms.functional as TF
@@ -91,18 +102,18 @@ def _folder(name:str, train:bool, root=None, download=False, size:int|None=None)
         with ThreadPoolExecutor(8) as ex: return np.stack(list(ex.map(load, idx)))
     return Source(name, np.asarray(ds.targets, dtype=np.int64), get, tuple(ds.classes))
 
-# %% ../nbs/01_data.ipynb #cea57512
-SOURCES = {'digits': _digits, 'cifar10': _torchvision, 'cifar100': _torchvision, 'svhn': _torchvision,
+# %% ../nbs/01_data.ipynb #8b235b39
+SOURCES = {'digits': _digits, 'mnist1d': _mnist1d, 'cifar10': _torchvision, 'cifar100': _torchvision, 'svhn': _torchvision,
            'imagenet': _folder, 'folder': _folder}
-PAPER_SPLITS = {'digits': 4, 'cifar10': 4, 'svhn': 4, 'cifar100': 40, 'imagenet': 50}
+PAPER_SPLITS = {'digits': 4, 'mnist1d': 4, 'cifar10': 4, 'svhn': 4, 'cifar100': 40, 'imagenet': 50}
 
 def load_source(name:str, train:bool=True, root=None, download:bool=False) -> Source:
     "The train (or test) `Source` called `name`, read from `root`."
     require(name in SOURCES, f"dataset {name!r} is unknown; choose one of {', '.join(SOURCES)}.")
     fn = SOURCES[name]
-    return fn(train, root, download) if fn is _digits else fn(name, train, root, download)
+    return fn(train, root, download) if fn in (_digits, _mnist1d) else fn(name, train, root, download)
 
-# %% ../nbs/01_data.ipynb #d9765544
+# %% ../nbs/01_data.ipynb #cf132abf
 def fit_images(x:np.ndarray, shape:tuple) -> np.ndarray:
     "Convert `uint8` images `x` (N×C×H×W) to `shape` = (C, H, W): channels, then size."
     c, h, w = shape
@@ -113,7 +124,7 @@ def fit_images(x:np.ndarray, shape:tuple) -> np.ndarray:
     if t.shape[-2:] != (h, w): t = F.interpolate(t, size=(h, w), mode='bilinear', antialias=True, align_corners=False)
     return t.round().clamp(0, 255).to(torch.uint8).numpy()
 
-# %% ../nbs/01_data.ipynb #f5c5d14b
+# %% ../nbs/01_data.ipynb #4651c293
 def sample_patches(n:int, shape:tuple, seed:int=0) -> np.ndarray:
     "`n` random natural-image patches from scikit-learn's sample photographs, as `uint8` images of `shape`."
     from sklearn.datasets import load_sample_images
@@ -125,7 +136,7 @@ def sample_patches(n:int, shape:tuple, seed:int=0) -> np.ndarray:
         out.append(ph[:, r:r+s, c:c+s].numpy()[None])
     return np.concatenate([fit_images(o, shape) for o in out]) if n else np.zeros((0, *shape), np.uint8)
 
-# %% ../nbs/01_data.ipynb #ea19e3bb
+# %% ../nbs/01_data.ipynb #bddf6b5c
 OOD = -1  # the label of open-set noise
 
 @dataclass(frozen=True, repr=False)
@@ -143,6 +154,7 @@ class OpenSetData:
     name: str
     setup: str = 'split'
     note: str = ''
+    spec: dict|None = None   # how to rebuild it: the constructor and its arguments (None for arrays)
     @property
     def is_in(self) -> np.ndarray: return self.y != OOD
     @property
@@ -163,7 +175,7 @@ class OpenSetData:
         return (f"OpenSetData({self.name}, {self.setup}: {self.k} IN classes {list(self.in_classes)}, OOD from {self.ood_source}; "
                 f"pool {len(self.y)} = {self.n_in} IN + {self.n_ood} OOD (noise {self.n_ood/len(self.y):.1%}); test {len(self.y_test)})")
 
-# %% ../nbs/01_data.ipynb #6b49db74
+# %% ../nbs/01_data.ipynb #86e4ed0a
 def _check_noise(noise):
     require(isinstance(noise, (int, float, np.floating)) and 0 < noise < 1,
             f"noise {noise!r} is outside (0, 1); it is the OOD share of the unlabeled pool, e.g. 0.4.")
@@ -175,7 +187,7 @@ def _n_split(m:int, available:int, noise:float) -> tuple[int, int, str]:
     m2 = int(available * (1 - noise) / noise); n2 = int(round(m2 * noise / (1 - noise)))
     return m2, min(n2, available), f"only {available} OOD examples exist for noise {noise}: IN subsampled from {m} to {m2}"
 
-# %% ../nbs/01_data.ipynb #4eb64042
+# %% ../nbs/01_data.ipynb #f456bb6e
 def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available, test_src:Source,
               noise, seed, ood_source, setup, ood_y_source=None) -> OpenSetData:
     g = rng(seed, 7)
@@ -196,9 +208,13 @@ def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available,
     return OpenSetData(x[order], y[order], y_source[order], test_src.get(test_idx), y_test,
                        tuple(int(c) for c in in_classes), ood_source, float(noise), int(seed), name, setup, note)
 
-# %% ../nbs/01_data.ipynb #2fc13ba1
+# %% ../nbs/01_data.ipynb #d2d367bc
 def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, root=None, download:bool=False) -> OpenSetData:
     "The split-dataset open-set pool of `name`: `n_in` IN classes drawn from `seed`, OOD from the rest."
+    spec = dict(fn='split_dataset', name=name, n_in=n_in, noise=noise, seed=seed, root=None if root is None else str(root))
+    return replace(_split_dataset(name, n_in, noise, seed, root, download), spec=spec)
+
+def _split_dataset(name, n_in, noise, seed, root, download):
     _check_noise(noise)
     train = load_source(name, True, root, download)
     K = train.n_classes; n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * K))) if n_in is None else n_in
@@ -210,7 +226,15 @@ def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, roo
     return _assemble(name, train, np.flatnonzero(is_in), in_classes, lambda i: train.get(ood_idx[i]), len(ood_idx),
                      load_source(name, False, root, download), noise, seed, name, 'split', train.y[ood_idx])
 
-# %% ../nbs/01_data.ipynb #eb29f8c1
+# %% ../nbs/01_data.ipynb #96a3702e
+def from_spec(spec:dict, download:bool=False) -> OpenSetData:
+    "Rebuild the `OpenSetData` described by `spec` (as recorded by `split_dataset` or `cross_dataset`)."
+    require(isinstance(spec, dict) and spec.get('fn') in ('split_dataset', 'cross_dataset'),
+            f"spec {spec!r} does not describe a split_dataset or cross_dataset pool; pass the data itself.")
+    kw = {k: v for k, v in spec.items() if k != 'fn'}
+    return (split_dataset if spec['fn'] == 'split_dataset' else cross_dataset)(download=download, **kw)
+
+# %% ../nbs/01_data.ipynb #0e302c44
 def _ood_supply(ood:str, shape, root, download, seed):
     "(get, n_available, y_source) for the cross-dataset noise `ood`; `patches` is unlimited."
     if ood == 'patches': return (lambda i: sample_patches(len(i), shape, seed)), 10**9, None
@@ -230,6 +254,10 @@ def _ood_supply(ood:str, shape, root, download, seed):
 
 def cross_dataset(name:str, ood:str='patches', noise:float=0.4, seed:int=0, root=None, download:bool=False) -> OpenSetData:
     "The cross-dataset open-set pool: all classes of `name` as IN (50 for ImageNet), noise from the `ood` source(s)."
+    spec = dict(fn='cross_dataset', name=name, ood=ood, noise=noise, seed=seed, root=None if root is None else str(root))
+    return replace(_cross_dataset(name, ood, noise, seed, root, download), spec=spec)
+
+def _cross_dataset(name, ood, noise, seed, root, download):
     _check_noise(noise)
     train = load_source(name, True, root, download)
     K = train.n_classes
@@ -240,7 +268,7 @@ def cross_dataset(name:str, ood:str='patches', noise:float=0.4, seed:int=0, root
     return _assemble(name, train, in_idx, in_classes, get, n_avail, load_source(name, False, root, download),
                      noise, seed, ood, 'cross', ys)
 
-# %% ../nbs/01_data.ipynb #f7cf33a9
+# %% ../nbs/01_data.ipynb #0c3bfc6c
 def _check_arrays(x, y, what):
     x, y = np.asarray(x), np.asarray(y)
     require(x.ndim in (2, 4), f"{what} has shape {x.shape}; use images N×C×H×W or vectors N×D.")
@@ -270,7 +298,7 @@ def from_arrays(x, y, x_test, y_test, n_in:int|None=None, noise:float=0.4, seed:
     return _assemble(name, train, np.flatnonzero(np.isin(y, in_classes)), in_classes, lambda i: ood_x[i], len(ood_x),
                      test, noise, seed, 'ood_x', 'cross')
 
-# %% ../nbs/01_data.ipynb #03483ac9
+# %% ../nbs/01_data.ipynb #ea55183d
 UNLABELED = -2
 
 class Pool:
@@ -299,7 +327,7 @@ class Pool:
     def __repr__(self):
         return f"Pool({self.n_labeled_in} IN + {self.n_labeled_ood} OOD labeled, {len(self.unlabeled_idx)} unlabeled, spent {self.spent:g})"
 
-# %% ../nbs/01_data.ipynb #23d85362
+# %% ../nbs/01_data.ipynb #a04ee48d
 def _check_budget(pool, budget):
     top = max(pool.c_in, pool.c_ood)
     require(isinstance(budget, (int, float, np.integer, np.floating)) and np.isfinite(budget) and budget >= top,
@@ -328,7 +356,7 @@ def _initial(self:Pool, budget:float, seed:int, oracle=None) -> np.ndarray:
     return self.query(rng(seed, 11).permutation(self.unlabeled_idx), oracle or SimulatedOracle(self.data), budget)
 Pool.initial = _initial
 
-# %% ../nbs/01_data.ipynb #3427d26d
+# %% ../nbs/01_data.ipynb #657bb525
 class SimulatedOracle:
     "Answers with the ground truth of `data`."
     def __init__(self, data:OpenSetData): self.data = data
@@ -357,7 +385,7 @@ def write_query(path, idx):
     "Write the indices a person should label as a CSV with an empty `label` column, atomically."
     atomic_write(path, 'index,label\n' + ''.join(f'{int(i)},\n' for i in idx))
 
-# %% ../nbs/01_data.ipynb #9077a681
+# %% ../nbs/01_data.ipynb #8213029e
 def _state_dict(self:Pool) -> dict: return dict(labels=self.labels.copy(), spent=self.spent, c_in=self.c_in, c_ood=self.c_ood)
 def _load_state_dict(self:Pool, sd:dict):
     require(len(sd['labels']) == len(self.labels), f"the saved pool has {len(sd['labels'])} examples but the data has {len(self.labels)}; it belongs to another run.")

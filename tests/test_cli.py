@@ -1,33 +1,90 @@
-"System tests of the `mqnet_run` console script: the default job and the table of bad inputs."
+"System tests of `mqnet_run`: the job end to end, determinism, kill-and-resume, and the table of bad inputs."
+import subprocess, time
+from pathlib import Path
+import pandas as pd
 import pytest
 
-def test_default_prints_the_digits_pool(cli):
-    rc, out, err = cli('mqnet_run')
-    assert rc == 0, err
-    assert 'OpenSetData(digits, split: 4 IN classes' in out
-    assert 'noise 40.0%' in out and 'c_in=1, c_ood=1' in out
+RUN = ['mqnet_run', '--rounds', '3', '--seeds', '0']
 
-def test_cross_dataset_patches(cli):
-    rc, out, err = cli('mqnet_run', '--ood', 'patches', '--noise', '0.2')
+def history(out, method, seed=0, dataset='digits', noise='0.4'):
+    h = pd.read_csv(Path(out)/dataset/f'noise{noise}'/method/f'seed{seed}'/'history.csv')
+    return h.drop(columns=[c for c in h.columns if c.startswith('t_')])
+
+def test_pool_summary(cli):
+    rc, out, err = cli('mqnet_run', '--pool')
     assert rc == 0, err
-    assert 'OOD from patches' in out and '10 IN classes' in out
+    assert 'OpenSetData(digits, split: 4 IN classes' in out and 'noise 40.0%' in out and 'c_in=1, c_ood=1' in out
+
+def test_run_end_to_end_and_deterministic(cli, tmp_path):
+    rc, out, err = cli(*RUN, '--methods', 'mqnet,conf,random', '--out', str(tmp_path/'a'))
+    assert rc == 0, err
+    assert 'test accuracy (%) by round' in out and 'final test accuracy (%)' in out and 'mean query IN ratio' in out
+    res = pd.read_csv(tmp_path/'a'/'results.csv')
+    assert sorted(res.method.unique()) == ['conf', 'mqnet', 'random'] and res['round'].max() == 3
+    assert res.test_acc.between(0, 1).all()
+    rc, _, err = cli(*RUN, '--methods', 'conf', '--out', str(tmp_path/'b'))
+    assert rc == 0, err
+    pd.testing.assert_frame_equal(history(tmp_path/'a', 'conf'), history(tmp_path/'b', 'conf'))   # same seed, same run
+
+def test_resume_skips_complete_runs(cli, tmp_path):
+    assert cli(*RUN, '--methods', 'random', '--out', str(tmp_path))[0] == 0
+    rc, out, err = cli(*RUN, '--methods', 'random', '--out', str(tmp_path), '--resume')
+    assert rc == 0, err and 'complete, skipped' in out
+
+def test_kill_and_resume_equals_uninterrupted(cli, cli_env, tmp_path):
+    args = ['mqnet_run', '--methods', 'mqnet', '--seeds', '0', '--rounds', '5', '--quiet']
+    assert cli(*args, '--out', str(tmp_path/'full'))[0] == 0
+    p = subprocess.Popen([*args, '--out', str(tmp_path/'cut')], env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hist = tmp_path/'cut'/'digits'/'noise0.4'/'mqnet'/'seed0'/'history.csv'
+    t0 = time.time()
+    while time.time() - t0 < 600:
+        if hist.exists() and len(pd.read_csv(hist)) >= 2: break
+        time.sleep(0.2)
+    p.kill(); p.wait()
+    done = len(pd.read_csv(hist))
+    assert 2 <= done < 5, f"the run was not cut in the middle ({done} rounds done)"
+    rc, _, err = cli(*args, '--out', str(tmp_path/'cut'), '--resume')
+    assert rc == 0, err
+    pd.testing.assert_frame_equal(history(tmp_path/'cut', 'mqnet'), history(tmp_path/'full', 'mqnet'))
 
 BAD = [
     (['--dataset', 'mnist'], "dataset 'mnist' is unknown"),
+    (['--methods', 'mqnet,sota'], "method 'sota' is unknown"),
     (['--noise', '1.5'], 'noise 1.5 is outside (0, 1)'),
     (['--noise', '0'], 'noise 0.0 is outside (0, 1)'),
-    (['--c_ood', '0'], 'c_ood 0.0 must be a positive number'),
+    (['--budget', '0'], 'budget 0.0 must be a positive number'),
+    (['--rounds', '0'], 'rounds 0 must be a positive integer'),
+    (['--c-ood', '0'], 'c_ood 0.0 must be a positive number'),
     (['--c_in', '-1'], 'c_in -1.0 must be a positive number'),
+    (['--budget', '1', '--c-ood', '2'], 'budget 1.0 is smaller than the cost of one label (2)'),
+    (['--seeds', 'a'], "seeds 'a' must be comma-separated integers"),
+    (['--seeds', '-3'], 'seed -3 must be a non-negative integer'),
     (['--dataset', 'cifar10'], "dataset 'cifar10' needs root=DIR"),
-    (['--dataset', 'cifar10', '--root', '/nonexistent'], "holds no cifar10 data"),
+    (['--dataset', 'cifar10', '--root', '/nonexistent'], 'holds no cifar10 data'),
     (['--dataset', 'imagenet', '--root', '/nonexistent'], 'has no train/ folder'),
-    (['--seed', '-3'], 'seed -3 must be a non-negative integer'),
 ]
 
 @pytest.mark.parametrize('args,msg', BAD, ids=[' '.join(a) for a, _ in BAD])
 def test_bad_input_is_one_sentence_and_exit_2(cli, tmp_path, args, msg):
-    rc, out, err = cli('mqnet_run', *args, cwd=tmp_path)
-    assert rc == 2
+    rc, out, err = cli('mqnet_run', *args, '--out', str(tmp_path/'runs'), cwd=tmp_path)
+    assert rc == 2, (out, err)
     assert msg in err
     assert 'Traceback' not in err and len(err.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []   # nothing written
+
+def test_out_holding_another_run(cli, tmp_path):
+    assert cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '1', '--out', str(tmp_path))[0] == 0
+    before = sorted(p.stat().st_mtime_ns for p in tmp_path.rglob('*') if p.is_file())
+    rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '1', '--budget', '7', '--out', str(tmp_path))
+    assert rc == 2 and 'holds a different run (it differs in budget)' in err and 'Traceback' not in err
+    rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path))
+    assert rc == 2 and 'already holds this run; pass --resume' in err
+    assert sorted(p.stat().st_mtime_ns for p in tmp_path.rglob('*') if p.is_file()) == before     # nothing rewritten
+
+def test_corrupt_checkpoint(cli, tmp_path):
+    assert cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '1', '--out', str(tmp_path))[0] == 0
+    state = tmp_path/'digits'/'noise0.4'/'random'/'seed0'/'state.pt'
+    state.write_bytes(b'\x00garbage')
+    rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path), '--resume')
+    assert rc == 2 and 'is corrupt' in err and 'Traceback' not in err
+    assert state.read_bytes() == b'\x00garbage'
