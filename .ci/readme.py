@@ -14,7 +14,7 @@ root = Path(__file__).resolve().parent.parent
 
 def _hidden(src): return bool(re.search(r'^#\|\s*hide\b', src, re.M))
 
-_out = re.compile(r'\n\n```text\n.*?\n```(?=\n)', re.S)   # an output block and the blank line before it
+_out = re.compile(r'\n\n(```text\n.*?\n```|<!-- output -->.*?<!-- /output -->)(?=\n)', re.S)   # an output and the blank line before it
 
 def render(execute=True) -> str:
     nb = read_nb(root/'nbs'/'index.ipynb')
@@ -28,11 +28,11 @@ def render(execute=True) -> str:
         if c.cell_type == 'markdown': parts.append(src); continue
         if c.cell_type != 'code' or _hidden(src): continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
-        if code: parts.append(f'```python\n{code}\n```')
+        if code and not re.search(r'^#\|\s*echo:\s*false', src, re.M): parts.append(f'```python\n{code}\n```')
         out = []
         for o in c.get('outputs', []):
             if o.get('output_type') == 'stream' and o.get('name') == 'stdout': out.append(''.join(o['text']))
-            elif 'data' in o and 'text/markdown' in o['data']: parts.append(''.join(o['data']['text/markdown']).strip())
+            elif 'data' in o and 'text/markdown' in o['data']: parts.append('<!-- output -->\n' + ''.join(o['data']['text/markdown']).strip() + '\n<!-- /output -->')
             elif 'data' in o and 'text/plain' in o['data']: out.append(''.join(o['data']['text/plain']))
         if out: parts.append('```text\n' + '\n'.join(out).strip('\n') + '\n```')
     return '\n\n'.join(parts) + '\n'

@@ -223,7 +223,7 @@ class MQNet(Strategy):
         if sd.get('net') is not None:
             self.net = MonotoneMLP(2, self.meta.hidden, self.meta.constrained); self.net.load_state_dict(sd['net']); self.net.eval()
 
-# %% ../nbs/06_strategies.ipynb #7967b917
+# %% ../nbs/06_strategies.ipynb #3ff45264
 STRATEGIES = {
     'random': lambda **kw: Random(**kw), 'conf': lambda **kw: ScoreStrategy('conf'), 'entropy': lambda **kw: ScoreStrategy('entropy'),
     'margin': lambda **kw: ScoreStrategy('margin'), 'll': lambda **kw: ScoreStrategy('ll'),
@@ -233,6 +233,9 @@ STRATEGIES = {
     'mqnet-prod': lambda **kw: MQNet(combine='prod', name='mqnet-prod', **kw),
     'mqnet-noskyline': lambda **kw: MQNet(constrained=False, name='mqnet-noskyline', **kw),
     'mqnet-randval': lambda **kw: MQNet(validation='random', name='mqnet-randval', **kw),
+    'mqnet-conf-csi': lambda **kw: MQNet(info='conf', purity='csi', name='mqnet-conf-csi', **kw),
+    'mqnet-conf-react': lambda **kw: MQNet(info='conf', purity='react', name='mqnet-conf-react', **kw),
+    'mqnet-ll-react': lambda **kw: MQNet(info='ll', purity='react', name='mqnet-ll-react', **kw),
 }
 PAPER_METHODS = ('random', 'conf', 'coreset', 'll', 'badge', 'ccal', 'similar', 'mqnet')
 

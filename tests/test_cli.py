@@ -88,3 +88,20 @@ def test_corrupt_checkpoint(cli, tmp_path):
     rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path), '--resume')
     assert rc == 2 and 'is corrupt' in err and 'Traceback' not in err
     assert state.read_bytes() == b'\x00garbage'
+
+def test_report_writes_tables_and_figures(cli, tmp_path):
+    assert cli('mqnet_run', '--methods', 'mqnet,random', '--seeds', '0', '--rounds', '2', '--quiet', '--out', str(tmp_path/'runs'))[0] == 0
+    rc, out, err = cli('mqnet_report', str(tmp_path/'runs'))
+    assert rc == 0, err
+    rep = tmp_path/'runs'/'report'
+    for f in ('table1_digits.md', 'table1_digits.csv', 'table8_digits_split_noise0.4.md', 'test_acc_digits.png', 'landscape_by_round.png'):
+        assert (rep/f).exists(), f
+    assert 'table1_digits' in out
+    rc, _, err = cli('mqnet_report', str(tmp_path/'runs'/'results.csv'), '--out', str(tmp_path/'again'))
+    assert rc == 0, err
+    assert (tmp_path/'again'/'table1_digits.md').read_text() == (rep/'table1_digits.md').read_text()   # byte for byte
+
+def test_report_bad_input(cli, tmp_path):
+    rc, _, err = cli('mqnet_report', str(tmp_path/'nothing'))
+    assert rc == 2 and 'does not exist' in err and 'Traceback' not in err
+    assert list(tmp_path.iterdir()) == []

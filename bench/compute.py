@@ -1,0 +1,40 @@
+"""Compute benchmark (BENCHMARKS.md section 2) on this machine.
+
+1. Per-round phase seconds (train / score / select / meta) from the recorded runs in
+   bench/results/experiments.csv: medians per method, and MQ-Net's own share of a round
+   ((score + select + meta) / round), a ratio measured within the same runs.
+2. Selection time as the pool grows (1k .. 1M feature rows, 128-d, budget 100): k-center greedy and
+   BADGE's k-means++ seeding; both should grow linearly in the pool (k-center: pool x budget).
+Writes bench/results/compute_phases.csv and bench/results/compute_select_scale.csv.
+
+    python bench/compute.py [--quick]
+"""
+import argparse, platform, time
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from mqnet.strategies import kcenter_greedy, badge_select
+
+HERE = Path(__file__).parent/'results'
+
+def phases():
+    df = pd.read_csv(HERE/'experiments.csv')
+    df = df[df.c_ood == 1] if 'c_ood' in df else df
+    df['t_round'] = df[['t_train', 't_score', 't_select', 't_meta']].sum(1)
+    t = df.groupby(['dataset', 'method'])[['t_train', 't_score', 't_select', 't_meta', 't_round']].median()
+    t['own_share'] = (df.assign(own=df.t_score + df.t_select + df.t_meta).groupby(['dataset', 'method']).own.median() / t.t_round)
+    t.round(4).to_csv(HERE/'compute_phases.csv'); print(t.round(3).to_string())
+
+def select_scale(sizes, budget=100, d=128, k=4):
+    rows = []; g = torch.Generator().manual_seed(0)
+    info = dict(device=platform.processor() or platform.machine(), torch=torch.__version__, threads=torch.get_num_threads())
+    for n in sizes:
+        f = torch.randn(n, d, generator=g).relu(); lg = torch.randn(n, k, generator=g); centers = torch.randn(200, d, generator=g).relu()
+        for name, fn in dict(kcenter=lambda: kcenter_greedy(f, centers, budget), badge=lambda: badge_select(lg, f, budget)).items():
+            t0 = time.perf_counter(); fn(); rows.append(dict(selector=name, pool=n, dim=d, budget=budget, seconds=time.perf_counter() - t0, **info))
+    df = pd.DataFrame(rows); df.to_csv(HERE/'compute_select_scale.csv', index=False)
+    print(df.pivot(index='selector', columns='pool', values='seconds').round(3).to_string())
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true'); a = p.parse_args()
+    if (HERE/'experiments.csv').exists(): phases()
+    select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])

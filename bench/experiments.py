@@ -1,0 +1,43 @@
+"""The recorded benchmark of BENCHMARKS.md section 1, on the CPU.
+
+Grids (each resumable: re-running skips complete runs and continues unfinished ones):
+  split    digits 4:6, noise 10/20/40/60%, the 8 methods of Table 1
+  ablation digits 4:6 at 40%: meta-input combinations, self- vs random validation, skyline, P+I, P·I;
+           and c_ood in {0.5, 2, 4} for MQ-Net, CONF and RANDOM (c_ood = 1 is the split grid)
+  mnist1d  mnist1d 4:6, noise 10/20/40/60%, the 8 methods
+  cross    digits (all 10 classes) + natural-image patches, noise 10/20/40/60%, the 8 methods
+Runs go to bench/runs/ (not committed); the tidy results to bench/results/experiments.csv.
+
+    python bench/experiments.py [--grids split,ablation,mnist1d,cross] [--seeds 0,1,2] [--jobs 2] [--quick]
+"""
+import argparse, time, warnings
+from pathlib import Path
+import pandas as pd
+from mqnet.experiments import run_grid, load_results
+from mqnet.strategies import PAPER_METHODS
+from mqnet.core import atomic_write
+
+HERE = Path(__file__).parent
+NOISES = [0.1, 0.2, 0.4, 0.6]
+ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
+
+if __name__ == '__main__':
+    warnings.filterwarnings('ignore')
+    p = argparse.ArgumentParser()
+    p.add_argument('--grids', default='split,ablation,mnist1d,cross'); p.add_argument('--seeds', default='0,1,2')
+    p.add_argument('--jobs', type=int, default=2); p.add_argument('--quick', action='store_true')
+    a = p.parse_args()
+    seeds = [int(s) for s in a.seeds.split(',')]; rounds = 3 if a.quick else 10
+    runs = HERE/'runs'; kw = dict(rounds=rounds, jobs=a.jobs, threads=1, csi_cache=HERE/'runs'/'.csi')
+    for g in a.grids.split(','):
+        t0 = time.perf_counter(); print(f'== {g}', flush=True)
+        if g == 'split': run_grid('digits', PAPER_METHODS, NOISES, seeds, runs, **kw)
+        elif g == 'ablation':
+            run_grid('digits', ABLATION, 0.4, seeds, runs, **kw)
+            for c in (0.5, 2, 4): run_grid('digits', ['mqnet', 'conf', 'random'], 0.4, seeds, runs, c_ood=c, **kw)
+        elif g == 'mnist1d': run_grid('mnist1d', PAPER_METHODS, NOISES, seeds, runs, **kw)
+        elif g == 'cross': run_grid('digits', PAPER_METHODS, NOISES, seeds, runs, ood='patches', **kw)
+        else: raise SystemExit(f'unknown grid {g!r}')
+        print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
+        res = load_results(runs); (HERE/'results').mkdir(exist_ok=True)
+        atomic_write(HERE/'results'/'experiments.csv', res.to_csv(index=False))
