@@ -15,7 +15,7 @@ from .loop import ActiveLearning, RECORD, STATE, HISTORY, _load_checkpoint
 
 # %% auto #0
 __all__ = ['META_INPUTS', 'run_dir', 'check_grid', 'load_results', 'run_grid', 'final_round', 'summary_table', 'per_round_table',
-           'to_markdown', 'paper_tables']
+           'to_markdown', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1.) -> Path:
@@ -217,3 +217,20 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
             cell = {(m, c): _pm(r['mean'], r['std']) for (m, c), r in t.iterrows()}
             out[f'table6_{data}'] = pd.DataFrame({f'c_ood={c:g}': {m: cell.get((m, c), '') for m in ['mqnet', 'conf', 'random']} for c in costs})
     return out
+
+# %% ../nbs/08_experiments.ipynb #2ecf9b95
+def check_claims(df:pd.DataFrame, reference:str='mqnet') -> pd.DataFrame:
+    "Per (data, noise): the reference's final accuracy, the best other method's, the margin, and the reference's query IN ratio early vs late."
+    df = df[df.method.isin(PAPER_METHODS)]
+    if 'c_ood' in df: df = df[df.c_ood == 1]
+    last = final_round(df).assign(data=lambda d: _setup(d))
+    rows = []
+    for (data, t), g in last.groupby(['data', 'noise']):
+        m = g.groupby('method').test_acc.mean()
+        if reference not in m or len(m) < 2: continue
+        other = m.drop(reference)
+        q = df[(df.method == reference) & (df.noise == t) & (np.array(_setup(df)) == data)].groupby('round').query_in_ratio.mean()
+        rows.append(dict(data=data, noise=t, mqnet=round(100 * m[reference], 2), best_other=other.idxmax(), best_other_acc=round(100 * other.max(), 2),
+                         margin=round(100 * (m[reference] - other.max()), 2), mqnet_is_best=bool(m[reference] >= other.max()),
+                         in_ratio_first3=round(q.iloc[:3].mean(), 3), in_ratio_last3=round(q.iloc[-3:].mean(), 3)))
+    return pd.DataFrame(rows)

@@ -102,7 +102,7 @@ def meta_score(net:MonotoneMLP, z) -> torch.Tensor:
     z = check_meta_input(z)
     return net(z.to(next(net.parameters()).device))
 
-# %% ../nbs/05_metanet.ipynb #a457b67e
+# %% ../nbs/05_metanet.ipynb #ec4d2b55
 def tangent_slope(net:MonotoneMLP, z:torch.Tensor) -> float:
     "dP/dI of Φ's level set at the point `z` = (P, I): −(∂Φ/∂I)/(∂Φ/∂P)."
     z = check_meta_input(torch.as_tensor(z).float().view(1, -1)).clone().requires_grad_(True)
@@ -115,7 +115,7 @@ def meta_score_landscape(net:MonotoneMLP, z_query=None, is_in=None, ax=None, tit
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(4.2, 3.6))[1]
     zq = None if z_query is None else check_meta_input(z_query)
-    hi = (zq.quantile(0.99, 0).tolist() if zq is not None and len(zq) else [3., 3.])
+    hi = ((zq.quantile(0.99, 0) if len(zq) > 50 else zq.max(0).values) * 1.15).tolist() if zq is not None and len(zq) else [3., 3.]
     P, I = torch.meshgrid(torch.linspace(0, hi[0], grid), torch.linspace(0, hi[1], grid), indexing='ij')
     with torch.no_grad(): phi = net(torch.stack([P.flatten(), I.flatten()], 1)).view(grid, grid)
     cs = ax.contourf(I.numpy(), P.numpy(), phi.numpy(), levels=20, cmap='viridis')

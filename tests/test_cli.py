@@ -105,3 +105,13 @@ def test_report_bad_input(cli, tmp_path):
     rc, _, err = cli('mqnet_report', str(tmp_path/'nothing'))
     assert rc == 2 and 'does not exist' in err and 'Traceback' not in err
     assert list(tmp_path.iterdir()) == []
+
+RESULTS = Path(__file__).parent.parent/'bench'/'results'
+
+@pytest.mark.skipif(not (RESULTS/'experiments.csv').exists(), reason='no recorded benchmark')
+def test_report_reproduces_committed_tables(cli, tmp_path):
+    rc, _, err = cli('mqnet_report', str(RESULTS/'experiments.csv'), '--out', str(tmp_path))
+    assert rc == 0, err
+    committed = sorted((RESULTS/'report').glob('table*.md'))
+    assert committed, 'no committed tables'
+    for f in committed: assert (tmp_path/f.name).read_text() == f.read_text(), f.name
