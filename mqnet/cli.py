@@ -58,18 +58,20 @@ def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None
              f"  cost: c_in={pool.c_in:g}, c_ood={pool.c_ood:g}"] + ([f"  note: {data.note}"] if data.note else [])
     return '\n'.join(lines)
 
-def mqnet_run(dataset:str='digits',           # data set: digits, cifar10, cifar100, svhn, imagenet, folder
+def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, cifar10, cifar100, svhn, imagenet, folder
               methods:str='mqnet,conf,random', # comma-separated methods (see mqnet.strategies.STRATEGIES)
               noise:str='0.4',                 # open-set noise ratio(s) in (0, 1), comma-separated
               seeds:str='0,1',                 # seeds, comma-separated: each seed is another class split
               rounds:int=10,                   # active-learning rounds
-              budget:float=None,               # labels per round (default: the paper's, or 10 for digits)
+              budget:float=None,               # labels per round (default: the paper's; 4 for digits, 50 for mnist1d)
+              iters:int=None,                  # classifier training steps per round (default: the data set's preset)
               c_in:float=1.,                   # cost of labeling an IN example
               c_ood:float=1.,                  # cost of marking an OOD example
               ood:str=None,                    # cross-dataset noise source (e.g. patches); default: split-dataset
               root:str=None,                   # folder holding the data set's files
               out:str='runs',                  # folder of the runs (one subfolder per run)
               resume:bool=False,               # continue unfinished runs in --out and skip complete ones
+              jobs:int=1,                      # runs in parallel processes (one per CPU core or GPU)
               pool:bool=False,                 # only print the open-set pool and exit
               quiet:bool=False):               # print only the final comparison
     "Open-set active learning: run methods × noise ratios × seeds and compare them."
@@ -79,7 +81,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, cifar10, cifar
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root,
-                   resume=resume, log=None if quiet else print)
+                   resume=resume, iters=iters, jobs=jobs, threads=1 if jobs > 1 else None, log=None if quiet else print)
     res = res[res.method.isin(ms) & res.noise.isin(noises) & res.seed.isin(seed_list) & (res.dataset == dataset)]
     if not quiet:
         for t in noises:

@@ -217,14 +217,19 @@ def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, roo
 def _split_dataset(name, n_in, noise, seed, root, download):
     _check_noise(noise)
     train = load_source(name, True, root, download)
-    K = train.n_classes; n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * K))) if n_in is None else n_in
+    n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * train.n_classes))) if n_in is None else n_in
+    return _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed)
+
+def _split_pool(name, train:Source, test:Source, n_in, noise, seed) -> OpenSetData:
+    "`n_in` of `train`'s classes, drawn from `seed`, are IN; the other classes are the noise."
+    K = train.n_classes
     require(isinstance(n_in, (int, np.integer)) and 2 <= n_in < K,
             f"n_in {n_in!r} must be between 2 and {K - 1} for {name} ({K} classes).")
     in_classes = np.sort(rng(seed).choice(K, n_in, replace=False))
     is_in = np.isin(train.y, in_classes)
     ood_idx = np.flatnonzero(~is_in)
     return _assemble(name, train, np.flatnonzero(is_in), in_classes, lambda i: train.get(ood_idx[i]), len(ood_idx),
-                     load_source(name, False, root, download), noise, seed, name, 'split', train.y[ood_idx])
+                     test, noise, seed, name, 'split', train.y[ood_idx])
 
 # %% ../nbs/01_data.ipynb #96a3702e
 def from_spec(spec:dict, download:bool=False) -> OpenSetData:
@@ -284,12 +289,7 @@ def from_arrays(x, y, x_test, y_test, n_in:int|None=None, noise:float=0.4, seed:
     require(x.shape[1:] == x_test.shape[1:], f"x_test has example shape {x_test.shape[1:]} but x has {x.shape[1:]}; they must match.")
     K = int(y.max()) + 1
     train, test = array_source(name, x, y), array_source(name, x_test, y_test)
-    if ood_x is None:
-        require(n_in is not None and 2 <= n_in < K, f"n_in {n_in!r} must be between 2 and {K - 1} ({K} classes in y).")
-        in_classes = np.sort(rng(seed).choice(K, n_in, replace=False)); is_in = np.isin(y, in_classes)
-        ood_idx = np.flatnonzero(~is_in)
-        return _assemble(name, train, np.flatnonzero(is_in), in_classes, lambda i: x[ood_idx[i]], len(ood_idx), test,
-                         noise, seed, name, 'split', y[ood_idx])
+    if ood_x is None: return _split_pool(name, train, test, n_in, noise, seed)
     ood_x, _ = _check_arrays(ood_x, np.zeros(len(ood_x), np.int64), 'ood_x')
     require(ood_x.shape[1:] == x.shape[1:], f"ood_x has example shape {ood_x.shape[1:]} but x has {x.shape[1:]}; they must match.")
     n_in = K if n_in is None else n_in

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from .core import require, atomic_write
 from .data import split_dataset, cross_dataset, Pool, SOURCES
 from .strategies import STRATEGIES, PAPER_METHODS
-from .loop import ActiveLearning, RECORD, STATE, HISTORY, _load_checkpoint
+from .loop import ActiveLearning, RECORD, STATE, HISTORY, _load_checkpoint, default_train
 
 # %% auto #0
 __all__ = ['META_INPUTS', 'run_dir', 'check_grid', 'load_results', 'run_grid', 'final_round', 'summary_table', 'per_round_table',
@@ -28,7 +28,7 @@ def _make_data(dataset, noise, seed, ood, root):
         warnings.simplefilter('ignore')
         return split_dataset(dataset, noise=noise, seed=seed, root=root) if ood is None else cross_dataset(dataset, ood, noise, seed, root)
 
-def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.):
+def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None):
     "Refuse a grid with a bad value before anything runs or is written."
     for d in datasets: require(d in SOURCES, f"dataset {d!r} is unknown; choose one of {', '.join(SOURCES)}.")
     for m in methods: require(m in STRATEGIES, f"method {m!r} is unknown; choose one of {', '.join(STRATEGIES)}.")
@@ -39,8 +39,14 @@ def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|Non
     if budget is not None:
         require(np.isfinite(budget) and budget > 0, f"budget {budget!r} must be a positive number of labels per round.")
         require(budget >= max(c_in, c_ood), f"budget {budget!r} is smaller than the cost of one label ({max(c_in, c_ood):g}); it must be at least max(c_in, c_ood).")
+    require(iters is None or (isinstance(iters, (int, np.integer)) and iters > 0), f"iters {iters!r} must be a positive number of training steps per round.")
 
-def _plan(out, datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, ood, root, resume, csi_cache):
+def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache) -> ActiveLearning:
+    "One run of a grid: the data set's classifier preset, with `iters` steps per round when given."
+    train = None if iters is None else replace(default_train(data), iters=int(iters))
+    return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache, progress=False)
+
+def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict):
     "Each run's ActiveLearning, checked against its folder before anything runs."
     runs = []
     for ds in datasets:
@@ -48,17 +54,15 @@ def _plan(out, datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, oo
             for s in seeds:
                 data = _make_data(ds, t, s, ood, root)
                 for m in methods:
-                    d = run_dir(out, ds, t, m, s, ood, c_ood, c_in)
+                    d = run_dir(out, ds, t, m, s, ood, kw['c_ood'], kw['c_in'])
+                    al = _new_run(data, m, s, d, **kw)
                     if (d/STATE).exists():
                         sd = _load_checkpoint(d)
-                        al = ActiveLearning(data, m, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=s, out=d, csi_cache=csi_cache, progress=False)
-                        if sd['config'] != al.config():
-                            diff = [k for k in al.config() if sd['config'].get(k) != al.config()[k]]
-                            raise ValueError(f"{str(d)!r} holds a different run (it differs in {', '.join(diff)}); use another out folder.")
+                        al._require_same(sd['config'], "use another out folder.")
                         require(resume, f"{str(d)!r} already holds this run; pass --resume (resume=True) to continue or skip it.")
-                        if len(sd['history']) >= rounds: runs.append(('done', d, None)); continue
-                        runs.append(('resume', d, ActiveLearning.resume(d, data=data, rounds=rounds, csi_cache=csi_cache, progress=False)))
-                    else: runs.append(('new', d, ActiveLearning(data, m, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=s, out=d, csi_cache=csi_cache, progress=False)))
+                        if len(sd['history']) >= kw['rounds']: runs.append(('done', d, None)); continue
+                        runs.append(('resume', d, ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)))
+                    else: runs.append(('new', d, al))
     return runs
 
 def _path_columns(p:Path, out:Path) -> dict:
@@ -83,13 +87,13 @@ def load_results(out) -> pd.DataFrame:
 
 def _job(args):
     "Run (or resume) one run of a grid in a worker process; returns (folder, final accuracy, seconds)."
-    kind, d, dataset, noise, seed, method, ood, root, rounds, budget, c_in, c_ood, csi_cache, threads = args
+    kind, d, dataset, noise, seed, method, ood, root, kw, threads = args
     import torch
     if threads: torch.set_num_threads(threads)
     warnings.filterwarnings('ignore')
     data = _make_data(dataset, noise, seed, ood, root); t0 = time.perf_counter()
-    al = (ActiveLearning.resume(d, data=data, rounds=rounds, csi_cache=csi_cache, progress=False) if kind == 'resume' else
-          ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, csi_cache=csi_cache, progress=False))
+    al = (ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False) if kind == 'resume' else
+          _new_run(data, method, seed, d, **kw))
     h = al.run()
     return str(d), float(h.test_acc.iloc[-1]), time.perf_counter() - t0
 
@@ -104,13 +108,15 @@ def _csi_job(args):
     for cfg in cfgs: csi_embeddings(data, cfg, csi_cache)
 
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
-             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int=1, threads:int|None=None, log=print) -> pd.DataFrame:
+             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int=1, threads:int|None=None, iters:int|None=None,
+             log=print) -> pd.DataFrame:
     "Run every (dataset, noise, seed, method), skipping complete runs and resuming unfinished ones, in `jobs` processes; all rounds as one table."
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
-    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood)
+    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters)
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
-    runs = _plan(out, datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, ood, root, resume, csi_cache)
+    kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache)
+    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw)
     todo = [(kind, d, al) for kind, d, al in runs if kind != 'done']
     if log:
         for d in [d for kind, d, _ in runs if kind == 'done']: log(f"{d}: complete, skipped")
@@ -131,7 +137,7 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
             list(ex.map(_csi_job, [(spec['name'], spec['noise'], spec['seed'], spec.get('ood'), spec['root'], cfgs, csi_cache, threads)
                                    for spec, cfgs in pools.values()]))
             futs = [ex.submit(_job, (kind, d, al.data.spec['name'], al.data.noise, al.seed, al.strategy.name, al.data.spec.get('ood'), al.data.spec['root'],
-                                     rounds, budget, c_in, c_ood, csi_cache, threads)) for kind, d, al in todo]
+                                     kw, threads)) for kind, d, al in todo]
             for i, f in enumerate(as_completed(futs)):
                 d, acc, secs = f.result()
                 if log: log(f"[{i + 1}/{len(todo)}] {d}: final acc {acc:.4f} ({secs:.0f}s)")

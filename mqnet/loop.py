@@ -108,13 +108,16 @@ def _load_checkpoint(out:Path) -> dict:
     return sd
 
 # %% ../nbs/07_loop.ipynb #c09492e0
+def _require_same(self:ActiveLearning, saved:dict, advice:str):
+    "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
+    cfg = self.config()
+    diff = [k for k in cfg if saved.get(k) != cfg[k]]
+    require(not diff, f"{str(self.out)!r} holds a different run (it differs in {', '.join(diff)}); {advice}")
+
 def _check_out(self:ActiveLearning):
     if self.out is None or not (self.out/STATE).exists(): return
     if self.history or self.round: return
-    old = _load_checkpoint(self.out)['config']
-    if old != self.config():
-        diff = [k for k in self.config() if old.get(k) != self.config()[k]]
-        raise ValueError(f"{str(self.out)!r} holds a different run (it differs in {', '.join(diff)}); use another out folder, or resume that run.")
+    self._require_same(_load_checkpoint(self.out)['config'], "use another out folder, or resume that run.")
     raise ValueError(f"{str(self.out)!r} already holds this run; resume it with ActiveLearning.resume (CLI: --resume), or use another out folder.")
 
 def _prepare(self:ActiveLearning):
@@ -138,6 +141,7 @@ def _run_round(self:ActiveLearning):
         scores = self.strategy.scores(st)
     with t('select'):
         ranking = self.strategy.order(st, scores)
+    n_ood, spent = pool.n_labeled_ood, pool.spent          # the record tells the state the round was played from
     queried = pool.query(ranking, self.oracle, self.budget)
     self.queried, self.scores = queried, scores
     self('after_query')
@@ -148,7 +152,7 @@ def _run_round(self:ActiveLearning):
     auroc = ood_auroc(purity, u_in) if 0 < u_in.sum() < len(u_in) else float('nan')
     q_in = pool.labels[queried] >= 0
     self.record = dict(dataset=data.name, method=self.strategy.name, noise=data.noise, seed=self.seed, round=r + 1,
-                       n_labeled_in=len(li), n_labeled_ood=pool.n_labeled_ood - int((~q_in).sum()), spent=pool.spent - float(pool.cost(pool.labels[queried]).sum()),
+                       n_labeled_in=len(li), n_labeled_ood=n_ood, spent=spent,
                        test_acc=test_acc, n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'),
                        purity_auroc=auroc, purity_score=p_name or 'msp', t_train=t.get('train', 0.), t_score=t.get('score', 0.),
                        t_select=t.get('select', 0.), t_meta=t.get('meta', 0.))
@@ -164,7 +168,7 @@ def _run(self:ActiveLearning) -> pd.DataFrame:
     self('after_run')
     return pd.DataFrame(self.history, columns=RECORD)
 
-ActiveLearning._check_out, ActiveLearning._prepare, ActiveLearning._run_round, ActiveLearning.run = _check_out, _prepare, _run_round, _run
+ActiveLearning._require_same, ActiveLearning._check_out, ActiveLearning._prepare, ActiveLearning._run_round, ActiveLearning.run = _require_same, _check_out, _prepare, _run_round, _run
 
 # %% ../nbs/07_loop.ipynb #7186eb45
 def _resume(out, data:OpenSetData|None=None, rounds:int|None=None, strategy:Strategy|None=None, **kw) -> ActiveLearning:
@@ -176,9 +180,7 @@ def _resume(out, data:OpenSetData|None=None, rounds:int|None=None, strategy:Stra
     al = ActiveLearning(data, strategy or cfg['method'], rounds=rounds or max(len(sd['history']), kw.pop('default_rounds', 10)), budget=cfg['budget'], initial=cfg['initial'],
                         train=TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg['train'].items()}),
                         c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']), **kw)
-    if al.config() != cfg:
-        diff = [k for k in cfg if al.config().get(k) != cfg[k]]
-        raise ValueError(f"the run in {str(out)!r} does not match what was asked (it differs in {', '.join(diff)}).")
+    al._require_same(cfg, "resume it with the data and settings it was made with.")
     al.pool.load_state_dict(sd['pool']); al.strategy.load_state_dict(sd['strategy'])
     al.history, al.round = list(sd['history']), int(sd['round'])
     rs = sd.get('rng')
