@@ -5,11 +5,13 @@
    ((score + select + meta) / round), a ratio measured within the same runs.
 2. Selection time as the pool grows (1k .. 1M feature rows, 128-d, budget 100): k-center greedy and
    BADGE's k-means++ seeding; both should grow linearly in the pool (k-center: pool x budget).
-Writes bench/results/compute_phases.csv and bench/results/compute_select_scale.csv.
+3. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),
+   each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it).
+Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_cpu.csv.
 
-    python bench/compute.py [--quick]
+    python bench/compute.py [--quick] [--walltime 3]
 """
-import argparse, platform, time
+import argparse, os, platform, subprocess, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from mqnet.strategies import kcenter_greedy, badge_select
@@ -34,7 +36,24 @@ def select_scale(sizes, budget=100, d=128, k=4):
     df = pd.DataFrame(rows); df.to_csv(HERE/'compute_select_scale.csv', index=False)
     print(df.pivot(index='selector', columns='pool', values='seconds').round(3).to_string())
 
+def walltime(n:int):
+    "Seconds of `n` cold runs of the default `mqnet_run`, with their median."
+    import mqnet
+    info = dict(device=platform.processor() or platform.machine(), cores=os.cpu_count(), torch=torch.__version__, mqnet=mqnet.__version__)
+    rows = []
+    for i in range(n):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, MQNET_CACHE=f'{tmp}/cache', PYTHONWARNINGS='ignore')
+            t0 = time.perf_counter()
+            subprocess.run(['mqnet_run', '--quiet', '--out', f'{tmp}/runs'], env=env, check=True, stdout=subprocess.DEVNULL)
+            rows.append(dict(repetition=i, seconds=time.perf_counter() - t0, **info))
+            print(f'mqnet_run (default), cold: {rows[-1]["seconds"]:.0f}s', flush=True)
+    df = pd.DataFrame(rows); df.to_csv(HERE/'mqnet_run_cpu.csv', index=False)
+    print(f'median of {n}: {df.seconds.median():.0f}s')
+
 if __name__ == '__main__':
-    p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true'); a = p.parse_args()
+    p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true')
+    p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)'); a = p.parse_args()
     if (HERE/'experiments.csv').exists(): phases()
     select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])
+    if a.walltime: walltime(a.walltime)
