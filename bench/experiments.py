@@ -6,12 +6,14 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            and c_ood in {0.5, 2, 4} for MQ-Net, CONF and RANDOM (c_ood = 1 is the split grid)
   mnist1d  mnist1d 4:6, noise 10/20/40/60%, the 8 methods
   cross    digits (all 10 classes) + natural-image patches, noise 10/20/40/60%, the 8 methods
-Runs go to bench/runs/ (not committed); the tidy results to bench/results/experiments.csv.
+  long     digits 4:6 at 40%, the 8 methods, 20 rounds (the paper's Figure 6: longer AL)
+Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
+bench/results/experiments.csv (experiments_long.csv).
 
-    python bench/experiments.py [--grids split,ablation,mnist1d,cross] [--seeds 0,1,2] [--noises 0.1,0.2,0.4,0.6] [--jobs 2] [--quick]
+    python bench/experiments.py [--grids split,ablation,mnist1d,cross,long] [--seeds 0,1,2,3,4] [--noises 0.1,0.2,0.4,0.6] [--jobs 2] [--quick]
 
-Recorded so far: split and ablation as above; mnist1d at 40% only (--grids mnist1d --noises 0.4);
-cross not yet run.
+Recorded: split, ablation and cross with seeds 0-4; mnist1d at 40% only with seeds 0-2
+(--grids mnist1d --noises 0.4 --seeds 0,1,2); long with seeds 0-2.
 """
 import argparse, time, warnings
 from pathlib import Path
@@ -27,7 +29,7 @@ ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqne
 if __name__ == '__main__':
     warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser()
-    p.add_argument('--grids', default='split,ablation,mnist1d,cross'); p.add_argument('--seeds', default='0,1,2')
+    p.add_argument('--grids', default='split,ablation,mnist1d,cross'); p.add_argument('--seeds', default='0,1,2,3,4')
     p.add_argument('--jobs', type=int, default=2); p.add_argument('--quick', action='store_true')
     p.add_argument('--noises', default='0.1,0.2,0.4,0.6', help='noise ratios of the split, mnist1d and cross grids')
     a = p.parse_args()
@@ -42,7 +44,9 @@ if __name__ == '__main__':
             for c in (0.5, 2, 4): run_grid('digits', ['mqnet', 'conf', 'random'], 0.4, seeds, runs, c_ood=c, **kw)
         elif g == 'mnist1d': run_grid('mnist1d', PAPER_METHODS, NOISES, seeds, runs, **kw)
         elif g == 'cross': run_grid('digits', PAPER_METHODS, NOISES, seeds, runs, ood='patches', **kw)
+        elif g == 'long': run_grid('digits', PAPER_METHODS, 0.4, seeds, HERE/'runs_long', **dict(kw, rounds=2 * rounds))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
-        res = load_results(runs); (HERE/'results').mkdir(exist_ok=True)
-        atomic_write(HERE/'results'/'experiments.csv', res.to_csv(index=False))
+        src, csv = (HERE/'runs_long', 'experiments_long.csv') if g == 'long' else (runs, 'experiments.csv')
+        res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
+        atomic_write(HERE/'results'/csv, res.to_csv(index=False))
