@@ -62,7 +62,7 @@ def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict):
                         require(resume, f"{str(d)!r} already holds this run; pass --resume (resume=True) to continue or skip it.")
                         if len(sd['history']) >= kw['rounds']: runs.append(('done', d, None)); continue
                         runs.append(('resume', d, ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)))
-                    else: runs.append(('new', d, al))
+                    else: al._check_initial(); runs.append(('new', d, al))
     return runs
 
 def _path_columns(p:Path, out:Path) -> dict:

@@ -120,9 +120,17 @@ def _check_out(self:ActiveLearning):
     self._require_same(_load_checkpoint(self.out)['config'], "use another out folder, or resume that run.")
     raise ValueError(f"{str(self.out)!r} already holds this run; resume it with ActiveLearning.resume (CLI: --resume), or use another out folder.")
 
+def _check_initial(self:ActiveLearning, pool:Pool|None=None):
+    "Refuse a run whose initial set (of `pool`, else drawn from the ground truth) holds IN examples of fewer than two classes."
+    if pool is None: pool = Pool(self.data, self.pool.c_in, self.pool.c_ood); pool.initial(self.initial, self.seed, SimulatedOracle(self.data))
+    k = len(np.unique(pool.labels[pool.labeled_in_idx]))
+    require(k >= 2, f"the initial set of seed {self.seed} (budget {self.initial:g}, c_in={pool.c_in:g}, c_ood={pool.c_ood:g}) holds IN examples of "
+                    f"{k} class{'' if k == 1 else 'es'}; a classifier needs two: give a larger initial budget (initial=) or a smaller c_ood.")
+
 def _prepare(self:ActiveLearning):
     "Label the initial set (a new run) and load the CSI embeddings the strategy needs (cached per pool)."
-    if self.round == 0 and not self.pool.labeled.any(): self.pool.initial(self.initial, self.seed, self.oracle)
+    if self.round == 0 and not self.pool.labeled.any():
+        self.pool.initial(self.initial, self.seed, self.oracle); self._check_initial(self.pool)
     if self.strategy.needs_csi and self.csi is None: self.csi = csi_embeddings(self.data, self.csi_cfg, self.csi_cache)
     if self.strategy.needs_semantic and self.csi_semantic is None: self.csi_semantic = csi_embeddings(self.data, replace(self.csi_cfg, shifts=1), self.csi_cache)
 
@@ -168,7 +176,7 @@ def _run(self:ActiveLearning) -> pd.DataFrame:
     self('after_run')
     return pd.DataFrame(self.history, columns=RECORD)
 
-ActiveLearning._require_same, ActiveLearning._check_out, ActiveLearning._prepare, ActiveLearning._run_round, ActiveLearning.run = _require_same, _check_out, _prepare, _run_round, _run
+ActiveLearning._require_same, ActiveLearning._check_out, ActiveLearning._check_initial, ActiveLearning._prepare, ActiveLearning._run_round, ActiveLearning.run = _require_same, _check_out, _check_initial, _prepare, _run_round, _run
 
 # %% ../nbs/07_loop.ipynb #7186eb45
 def _resume(out, data:OpenSetData|None=None, rounds:int|None=None, strategy:Strategy|None=None, **kw) -> ActiveLearning:

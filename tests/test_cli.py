@@ -57,6 +57,7 @@ BAD = [
     (['--rounds', '0'], 'rounds 0 must be a positive integer'),
     (['--iters', '0'], 'iters 0 must be a positive number of training steps'),
     (['--jobs', '0'], 'jobs 0 must be a positive number of processes'),
+    (['--c-ood', '4', '--seeds', '3'], 'holds IN examples of 1 class; a classifier needs two'),
     (['--c-ood', '0'], 'c_ood 0.0 must be a positive number'),
     (['--c_in', '-1'], 'c_in -1.0 must be a positive number'),
     (['--budget', '1', '--c-ood', '2'], 'budget 1.0 is smaller than the cost of one label (2)'),
