@@ -6,7 +6,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            and c_ood in {0.5, 2, 4} for MQ-Net, CONF and RANDOM (c_ood = 1 is the split grid)
            (a seed whose initial set holds fewer than two IN classes at that c_ood is skipped: seeds 3 and 4 at c_ood = 4)
   mnist1d  mnist1d 4:6, noise 10/20/40/60%, the 8 methods
-  cross    digits (all 10 classes) + natural-image patches, noise 10/20/40/60%, the 8 methods
+  cross    digits (all 10 classes) + natural-image patches, noise 10/20/40/60%, the 8 methods and MQ-Net with CONF
+           as informativeness (mqnet-conf-csi)
   long     digits 4:6 at 40%, the 8 methods, 20 rounds (the paper's Figure 6: longer AL)
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv).
@@ -51,7 +52,7 @@ if __name__ == '__main__':
             run_grid('digits', ABLATION, 0.4, seeds, runs, **kw)
             for c in (0.5, 2, 4): run_grid('digits', ['mqnet', 'conf', 'random'], 0.4, [s for s in seeds if trainable(c, s)], runs, c_ood=c, **kw)
         elif g == 'mnist1d': run_grid('mnist1d', PAPER_METHODS, NOISES, seeds, runs, **kw)
-        elif g == 'cross': run_grid('digits', PAPER_METHODS, NOISES, seeds, runs, ood='patches', **kw)
+        elif g == 'cross': run_grid('digits', [*PAPER_METHODS, 'mqnet-conf-csi'], NOISES, seeds, runs, ood='patches', **kw)
         elif g == 'long': run_grid('digits', PAPER_METHODS, 0.4, seeds, HERE/'runs_long', **dict(kw, rounds=2 * rounds))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
