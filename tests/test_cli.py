@@ -122,10 +122,11 @@ def test_report_bad_input(cli, tmp_path):
 
 RESULTS = Path(__file__).parent.parent/'bench'/'results'
 
-@pytest.mark.skipif(not (RESULTS/'experiments.csv').exists(), reason='no recorded benchmark')
-def test_report_reproduces_committed_tables(cli, tmp_path):
-    rc, _, err = cli('mqnet_report', str(RESULTS/'experiments.csv'), '--out', str(tmp_path))
+@pytest.mark.parametrize('csv,report', [('experiments.csv', 'report'), ('experiments_long.csv', 'report_long')])
+def test_report_reproduces_committed_tables(cli, tmp_path, csv, report):
+    if not (RESULTS/csv).exists(): pytest.skip('no recorded benchmark')
+    rc, _, err = cli('mqnet_report', str(RESULTS/csv), '--out', str(tmp_path))
     assert rc == 0, err
-    committed = sorted((RESULTS/'report').glob('table*.md'))
+    committed = sorted((RESULTS/report).glob('table*.md'))
     assert committed, 'no committed tables'
     for f in committed: assert (tmp_path/f.name).read_text() == f.read_text(), f.name
