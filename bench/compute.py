@@ -22,8 +22,9 @@ def phases():
     df = pd.read_csv(HERE/'experiments.csv')
     df = df[df.c_ood == 1] if 'c_ood' in df else df
     df['t_round'] = df[['t_train', 't_score', 't_select', 't_meta']].sum(1)
-    t = df.groupby(['dataset', 'method'])[['t_train', 't_score', 't_select', 't_meta', 't_round']].median()
-    t['own_share'] = (df.assign(own=df.t_score + df.t_select + df.t_meta).groupby(['dataset', 'method']).own.median() / t.t_round)
+    by = ['dataset', 'setup', 'method'] if 'setup' in df else ['dataset', 'method']
+    t = df.groupby(by)[['t_train', 't_score', 't_select', 't_meta', 't_round']].median()
+    t['own_share'] = (df.assign(own=df.t_score + df.t_select + df.t_meta).groupby(by).own.median() / t.t_round)
     t.round(4).to_csv(HERE/'compute_phases.csv'); print(t.round(3).to_string())
 
 def select_scale(sizes, budget=100, d=128, k=4):
