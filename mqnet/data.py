@@ -13,9 +13,9 @@ import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng, atomic_write
 
 # %% auto #0
-__all__ = ['SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'load_source', 'fit_images', 'sample_patches',
-           'OpenSetData', 'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays', 'Pool', 'SimulatedOracle',
-           'CsvOracle', 'write_query']
+__all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_idx',
+           'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'split_dataset', 'from_spec', 'cross_dataset',
+           'from_arrays', 'Pool', 'SimulatedOracle', 'CsvOracle', 'write_query']
 
 # %% ../nbs/01_data.ipynb #cd05c4e3
 @dataclass(frozen=True)
@@ -102,16 +102,52 @@ def _folder(name:str, train:bool, root=None, download=False, size:int|None=None)
         with ThreadPoolExecutor(8) as ex: return np.stack(list(ex.map(load, idx)))
     return Source(name, np.asarray(ds.targets, dtype=np.int64), get, tuple(ds.classes))
 
+# %% ../nbs/01_data.ipynb #d31021b9
+FASHION_ROOT = Path('/usr/share/datasets/fashion-mnist')
+FASHION_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: '>i2', 0x0C: '>i4', 0x0D: '>f4', 0x0E: '>f8'}
+
+def read_idx(path) -> np.ndarray:
+    "The array in an idx file (the MNIST format), plain or `.gz`."
+    import gzip
+    path = Path(path)
+    raw = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
+    require(len(raw) >= 4 and raw[0] == raw[1] == 0 and raw[2] in _IDX_TYPES, f"{str(path)!r} is not an idx file (bad magic number).")
+    nd = raw[3]; dims = np.frombuffer(raw, '>i4', nd, 4).astype(int)
+    data = np.frombuffer(raw, _IDX_TYPES[raw[2]], offset=4 + 4 * nd)
+    require(data.size == int(np.prod(dims)), f"{str(path)!r} is truncated: {data.size} values for shape {tuple(dims)}.")
+    return data.reshape(dims).astype(np.dtype(_IDX_TYPES[raw[2]]).newbyteorder('='))
+
+def _idx_folder(root) -> Path|None:
+    "The folder under `root` that holds the four Fashion-MNIST idx files (plain or .gz), if any."
+    for d in (Path(root), Path(root)/'FashionMNIST'/'raw'):
+        if all((d/f).exists() or (d/f'{f}.gz').exists() for f in FASHION_FILES): return d
+    return None
+
+def _fashion(train:bool, root=None, download=False) -> Source:
+    from torchvision.datasets import FashionMNIST
+    root = Path(root) if root is not None else (FASHION_ROOT if FASHION_ROOT.exists() else Path.home()/'.mqnet'/'data')
+    d = _idx_folder(root)
+    if d is None and download: FashionMNIST(str(root), train=train, download=True); d = _idx_folder(root)
+    require(d is not None, f"dataset 'fashion' found no Fashion-MNIST idx files in {str(root)!r}; install them with "
+                           f"`apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or pass root=DIR (CLI: --root DIR) holding "
+                           f"train-images-idx3-ubyte(.gz) and the other three files, or download=True where a network is reachable.")
+    part = 'train' if train else 't10k'
+    f = lambda kind: d/f'{part}-{kind}' if (d/f'{part}-{kind}').exists() else d/f'{part}-{kind}.gz'
+    x, y = read_idx(f('images-idx3-ubyte')), read_idx(f('labels-idx1-ubyte'))
+    require(x.ndim == 3 and len(x) == len(y), f"the Fashion-MNIST files in {str(d)!r} do not match: {x.shape} images, {y.shape} labels.")
+    return array_source('fashion', x[:, None], y, FashionMNIST.classes)
+
 # %% ../nbs/01_data.ipynb #8b235b39
-SOURCES = {'digits': _digits, 'mnist1d': _mnist1d, 'cifar10': _torchvision, 'cifar100': _torchvision, 'svhn': _torchvision,
+SOURCES = {'digits': _digits, 'mnist1d': _mnist1d, 'fashion': _fashion, 'cifar10': _torchvision, 'cifar100': _torchvision, 'svhn': _torchvision,
            'imagenet': _folder, 'folder': _folder}
-PAPER_SPLITS = {'digits': 4, 'mnist1d': 4, 'cifar10': 4, 'svhn': 4, 'cifar100': 40, 'imagenet': 50}
+PAPER_SPLITS = {'digits': 4, 'mnist1d': 4, 'fashion': 4, 'cifar10': 4, 'svhn': 4, 'cifar100': 40, 'imagenet': 50}
 
 def load_source(name:str, train:bool=True, root=None, download:bool=False) -> Source:
     "The train (or test) `Source` called `name`, read from `root`."
     require(name in SOURCES, f"dataset {name!r} is unknown; choose one of {', '.join(SOURCES)}.")
     fn = SOURCES[name]
-    return fn(train, root, download) if fn in (_digits, _mnist1d) else fn(name, train, root, download)
+    return fn(train, root, download) if fn in (_digits, _mnist1d, _fashion) else fn(name, train, root, download)
 
 # %% ../nbs/01_data.ipynb #cf132abf
 def fit_images(x:np.ndarray, shape:tuple) -> np.ndarray:
@@ -155,6 +191,8 @@ class OpenSetData:
     setup: str = 'split'
     note: str = ''
     spec: dict|None = None   # how to rebuild it: the constructor and its arguments (None for arrays)
+    x_val: np.ndarray|None = None   # a labeled part held out of the pool (IN 0..k-1 and OOD -1), or None
+    y_val: np.ndarray|None = None
     @property
     def is_in(self) -> np.ndarray: return self.y != OOD
     @property
@@ -165,15 +203,18 @@ class OpenSetData:
     def n_ood(self) -> int: return int((~self.is_in).sum())
     @property
     def is_image(self) -> bool: return self.x.ndim == 4
+    @property
+    def n_val(self) -> int: return 0 if self.y_val is None else len(self.y_val)
     def summary(self) -> dict:
         "The pool in numbers: sizes, classes, realised noise ratio."
         return dict(dataset=self.name, setup=self.setup, ood_source=self.ood_source, seed=self.seed,
                     k=self.k, in_classes=list(self.in_classes), pool=len(self.y), n_in=self.n_in,
                     n_ood=self.n_ood, noise=self.noise, realised_noise=round(self.n_ood / len(self.y), 4),
-                    test=len(self.y_test), shape=tuple(self.x.shape[1:]), dtype=str(self.x.dtype))
+                    test=len(self.y_test), held_out=self.n_val, shape=tuple(self.x.shape[1:]), dtype=str(self.x.dtype))
     def __repr__(self):
         return (f"OpenSetData({self.name}, {self.setup}: {self.k} IN classes {list(self.in_classes)}, OOD from {self.ood_source}; "
-                f"pool {len(self.y)} = {self.n_in} IN + {self.n_ood} OOD (noise {self.n_ood/len(self.y):.1%}); test {len(self.y_test)})")
+                f"pool {len(self.y)} = {self.n_in} IN + {self.n_ood} OOD (noise {self.n_ood/len(self.y):.1%}); test {len(self.y_test)}"
+                + (f"; held out {self.n_val}" if self.n_val else "") + ")")
 
 # %% ../nbs/01_data.ipynb #86e4ed0a
 def _check_noise(noise):
@@ -188,14 +229,28 @@ def _n_split(m:int, available:int, noise:float) -> tuple[int, int, str]:
     return m2, min(n2, available), f"only {available} OOD examples exist for noise {noise}: IN subsampled from {m} to {m2}"
 
 # %% ../nbs/01_data.ipynb #f456bb6e
+def _check_holdout(holdout):
+    require(isinstance(holdout, (int, np.integer)) and holdout >= 0, f"holdout {holdout!r} must be a number of examples ≥ 0.")
+
 def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available, test_src:Source,
-              noise, seed, ood_source, setup, ood_y_source=None) -> OpenSetData:
-    g = rng(seed, 7)
+              noise, seed, ood_source, setup, ood_y_source=None, holdout:int=0) -> OpenSetData:
+    g, remap = rng(seed, 7), {c: i for i, c in enumerate(in_classes)}
+    h_in = int(round(holdout * (1 - noise))); h_ood = holdout - h_in
+    require(h_in < len(in_idx) and h_ood < n_ood_available, f"holdout {holdout} is too large for {name}: the pool would keep no examples.")
+    x_val = y_val = None
+    if holdout:                              # drawn first, from a stream of its own
+        gh = rng(seed, 8); keep_in = gh.permutation(len(in_idx))
+        val_in, in_idx = np.asarray(in_idx)[keep_in[:h_in]], np.sort(np.asarray(in_idx)[keep_in[h_in:]])
+        n_ood_available -= h_ood
+        val_ood = n_ood_available + np.arange(h_ood)   # the held-out noise is the supply's tail
+        xi = in_src.get(val_in)
+        x_val = np.concatenate([xi, ood_get(val_ood).astype(xi.dtype)]) if h_ood else xi
+        y_val = np.concatenate([np.vectorize(remap.get, otypes=[np.int64])(in_src.y[val_in]), np.full(h_ood, OOD)])
+        o = gh.permutation(holdout); x_val, y_val = x_val[o], y_val[o]
     m, n_ood, note = _n_split(len(in_idx), n_ood_available, noise)
     if note: warnings.warn(f"{name}: {note}.")
     in_idx = np.sort(g.choice(in_idx, m, replace=False)) if m < len(in_idx) else np.asarray(in_idx)
     ood_pick = np.sort(g.choice(n_ood_available, n_ood, replace=False))
-    remap = {c: i for i, c in enumerate(in_classes)}
     x_in, x_ood = in_src.get(in_idx), ood_get(ood_pick)
     ys_in = in_src.y[in_idx]
     ys_ood = ood_y_source[ood_pick] if ood_y_source is not None else np.full(n_ood, -1)
@@ -206,21 +261,26 @@ def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available,
     test_idx = np.flatnonzero(np.isin(test_src.y, in_classes))
     y_test = np.vectorize(remap.get, otypes=[np.int64])(test_src.y[test_idx]) if len(test_idx) else np.zeros(0, np.int64)
     return OpenSetData(x[order], y[order], y_source[order], test_src.get(test_idx), y_test,
-                       tuple(int(c) for c in in_classes), ood_source, float(noise), int(seed), name, setup, note)
+                       tuple(int(c) for c in in_classes), ood_source, float(noise), int(seed), name, setup, note, None, x_val, y_val)
 
 # %% ../nbs/01_data.ipynb #d2d367bc
-def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, root=None, download:bool=False) -> OpenSetData:
-    "The split-dataset open-set pool of `name`: `n_in` IN classes drawn from `seed`, OOD from the rest."
-    spec = dict(fn='split_dataset', name=name, n_in=n_in, noise=noise, seed=seed, root=None if root is None else str(root))
-    return replace(_split_dataset(name, n_in, noise, seed, root, download), spec=spec)
+def _spec(fn:str, holdout:int=0, **kw) -> dict:
+    "How a pool was made: its constructor and arguments (`holdout` only when used, so older specs stay equal)."
+    kw['root'] = None if kw.get('root') is None else str(kw['root'])
+    return dict(fn=fn, **kw, **({'holdout': int(holdout)} if holdout else {}))
 
-def _split_dataset(name, n_in, noise, seed, root, download):
-    _check_noise(noise)
+def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, root=None, download:bool=False, holdout:int=0) -> OpenSetData:
+    "The split-dataset open-set pool of `name`: `n_in` IN classes drawn from `seed`, OOD from the rest; `holdout` labeled examples kept out of the pool."
+    spec = _spec('split_dataset', holdout, name=name, n_in=n_in, noise=noise, seed=seed, root=root)
+    return replace(_split_dataset(name, n_in, noise, seed, root, download, holdout), spec=spec)
+
+def _split_dataset(name, n_in, noise, seed, root, download, holdout=0):
+    _check_noise(noise); _check_holdout(holdout)
     train = load_source(name, True, root, download)
     n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * train.n_classes))) if n_in is None else n_in
-    return _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed)
+    return _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed, holdout)
 
-def _split_pool(name, train:Source, test:Source, n_in, noise, seed) -> OpenSetData:
+def _split_pool(name, train:Source, test:Source, n_in, noise, seed, holdout=0) -> OpenSetData:
     "`n_in` of `train`'s classes, drawn from `seed`, are IN; the other classes are the noise."
     K = train.n_classes
     require(isinstance(n_in, (int, np.integer)) and 2 <= n_in < K,
@@ -229,7 +289,7 @@ def _split_pool(name, train:Source, test:Source, n_in, noise, seed) -> OpenSetDa
     is_in = np.isin(train.y, in_classes)
     ood_idx = np.flatnonzero(~is_in)
     return _assemble(name, train, np.flatnonzero(is_in), in_classes, lambda i: train.get(ood_idx[i]), len(ood_idx),
-                     test, noise, seed, name, 'split', train.y[ood_idx])
+                     test, noise, seed, name, 'split', train.y[ood_idx], holdout)
 
 # %% ../nbs/01_data.ipynb #96a3702e
 def from_spec(spec:dict, download:bool=False) -> OpenSetData:
@@ -242,7 +302,8 @@ def from_spec(spec:dict, download:bool=False) -> OpenSetData:
 # %% ../nbs/01_data.ipynb #0e302c44
 def _ood_supply(ood:str, shape, root, download, seed):
     "(get, n_available, y_source) for the cross-dataset noise `ood`; `patches` is unlimited."
-    if ood == 'patches': return (lambda i: sample_patches(len(i), shape, seed)), 10**9, None
+    if ood == 'patches':        # unlimited; the held-out part (the supply's tail) is cut with another seed
+        return (lambda i: sample_patches(len(i), shape, seed + (10**6 if len(i) and min(i) >= 10**9 - 10**6 else 0))), 10**9, None
     srcs = []
     for part in ood.split('+'):
         sub = Path(root)/part if root is not None and part not in SOURCES else root
@@ -257,13 +318,13 @@ def _ood_supply(ood:str, shape, root, download, seed):
         return out
     return get, int(sizes[-1]), None
 
-def cross_dataset(name:str, ood:str='patches', noise:float=0.4, seed:int=0, root=None, download:bool=False) -> OpenSetData:
-    "The cross-dataset open-set pool: all classes of `name` as IN (50 for ImageNet), noise from the `ood` source(s)."
-    spec = dict(fn='cross_dataset', name=name, ood=ood, noise=noise, seed=seed, root=None if root is None else str(root))
-    return replace(_cross_dataset(name, ood, noise, seed, root, download), spec=spec)
+def cross_dataset(name:str, ood:str='patches', noise:float=0.4, seed:int=0, root=None, download:bool=False, holdout:int=0) -> OpenSetData:
+    "The cross-dataset open-set pool: all classes of `name` as IN (50 for ImageNet), noise from the `ood` source(s); `holdout` labeled examples kept out of the pool."
+    spec = _spec('cross_dataset', holdout, name=name, ood=ood, noise=noise, seed=seed, root=root)
+    return replace(_cross_dataset(name, ood, noise, seed, root, download, holdout), spec=spec)
 
-def _cross_dataset(name, ood, noise, seed, root, download):
-    _check_noise(noise)
+def _cross_dataset(name, ood, noise, seed, root, download, holdout=0):
+    _check_noise(noise); _check_holdout(holdout)
     train = load_source(name, True, root, download)
     K = train.n_classes
     in_classes = np.sort(rng(seed).choice(K, 50, replace=False)) if name == 'imagenet' and K > 50 else np.arange(K)
@@ -271,7 +332,7 @@ def _cross_dataset(name, ood, noise, seed, root, download):
     shape = train.get(in_idx[:1]).shape[1:]
     get, n_avail, ys = _ood_supply(ood, shape, root, download, seed)
     return _assemble(name, train, in_idx, in_classes, get, n_avail, load_source(name, False, root, download),
-                     noise, seed, ood, 'cross', ys)
+                     noise, seed, ood, 'cross', ys, holdout)
 
 # %% ../nbs/01_data.ipynb #0c3bfc6c
 def _check_arrays(x, y, what):
@@ -282,21 +343,21 @@ def _check_arrays(x, y, what):
     if np.issubdtype(x.dtype, np.floating): require(np.isfinite(x).all(), f"{what} holds NaN or infinite values; clean or impute them first.")
     return x, y
 
-def from_arrays(x, y, x_test, y_test, n_in:int|None=None, noise:float=0.4, seed:int=0, ood_x=None, name:str='arrays') -> OpenSetData:
-    "An open-set pool from arrays: split-dataset over the classes of `y`, or cross-dataset noise from `ood_x`."
-    _check_noise(noise)
+def from_arrays(x, y, x_test, y_test, n_in:int|None=None, noise:float=0.4, seed:int=0, ood_x=None, name:str='arrays', holdout:int=0) -> OpenSetData:
+    "An open-set pool from arrays: split-dataset over the classes of `y`, or cross-dataset noise from `ood_x`; `holdout` labeled examples kept out of the pool."
+    _check_noise(noise); _check_holdout(holdout)
     x, y = _check_arrays(x, y, 'x'); x_test, y_test = _check_arrays(x_test, y_test, 'x_test')
     require(x.shape[1:] == x_test.shape[1:], f"x_test has example shape {x_test.shape[1:]} but x has {x.shape[1:]}; they must match.")
     K = int(y.max()) + 1
     train, test = array_source(name, x, y), array_source(name, x_test, y_test)
-    if ood_x is None: return _split_pool(name, train, test, n_in, noise, seed)
+    if ood_x is None: return _split_pool(name, train, test, n_in, noise, seed, holdout)
     ood_x, _ = _check_arrays(ood_x, np.zeros(len(ood_x), np.int64), 'ood_x')
     require(ood_x.shape[1:] == x.shape[1:], f"ood_x has example shape {ood_x.shape[1:]} but x has {x.shape[1:]}; they must match.")
     n_in = K if n_in is None else n_in
     require(2 <= n_in <= K, f"n_in {n_in!r} must be between 2 and {K} ({K} classes in y).")
     in_classes = np.sort(rng(seed).choice(K, n_in, replace=False)) if n_in < K else np.arange(K)
     return _assemble(name, train, np.flatnonzero(np.isin(y, in_classes)), in_classes, lambda i: ood_x[i], len(ood_x),
-                     test, noise, seed, 'ood_x', 'cross')
+                     test, noise, seed, 'ood_x', 'cross', None, holdout)
 
 # %% ../nbs/01_data.ipynb #ea55183d
 UNLABELED = -2

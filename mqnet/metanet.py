@@ -9,8 +9,8 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .core import require, set_seed
 
 # %% auto #0
-__all__ = ['masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'train_metanet', 'meta_score',
-           'tangent_slope', 'meta_score_landscape']
+__all__ = ['NONNEG', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'new_metanet',
+           'train_metanet', 'meta_score', 'tangent_slope', 'meta_score_landscape']
 
 # %% ../nbs/05_metanet.ipynb #01a02e0d
 def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
@@ -21,9 +21,11 @@ def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
     return torch.where(is_in.to(ce.device), ce, torch.zeros_like(ce))
 
 # %% ../nbs/05_metanet.ipynb #634b626f
-def ranking_loss(phi_i:torch.Tensor, phi_j:torch.Tensor, l_i:torch.Tensor, l_j:torch.Tensor, margin:float=0.1) -> torch.Tensor:
-    "Margin ranking loss of meta-scores against masked losses; tied pairs (e.g. two OOD examples) are left out."
+def ranking_loss(phi_i:torch.Tensor, phi_j:torch.Tensor, l_i:torch.Tensor, l_j:torch.Tensor, margin:float=0.1, ties:str='drop') -> torch.Tensor:
+    "Margin ranking loss of meta-scores against masked losses; tied pairs (e.g. two OOD examples) are left out (`ties='drop'`) or ask for Φ_j > Φ_i (`'negative'`, the official code)."
+    require(ties in ('drop', 'negative'), f"ties {ties!r} is unknown; use 'drop' or 'negative'.")
     s = torch.sign(l_i - l_j)
+    if ties == 'negative': s = torch.where(s > 0, 1., -1.).to(phi_i.dtype)
     keep = s != 0
     if not keep.any(): return (phi_i - phi_j).sum() * 0.
     return F.relu(-s[keep] * (phi_i[keep] - phi_j[keep]) + margin).mean()
@@ -37,16 +39,24 @@ def check_meta_input(z:torch.Tensor) -> torch.Tensor:
     if len(z) and z.min() < 0: raise ValueError(f"the meta-input holds a negative entry ({z.min().item():.4g}); the skyline proof needs z ⪰ 0, so build it with mqnet.scorers.meta_input.")
     return z
 
+NONNEG = {'relu': F.relu, 'softplus': F.softplus}
+
 class MonotoneMLP(nn.Module):
-    "Φ(z): a 2-layer sigmoid MLP whose weights pass through ReLU (`constrained`), hence non-decreasing in z ⪰ 0."
-    def __init__(self, d_in:int=2, hidden:int=64, constrained:bool=True):
+    "Φ(z): a 2-layer sigmoid MLP whose weights pass through a non-negative map `nonneg` (`constrained`), hence non-decreasing in z ⪰ 0."
+    def __init__(self, d_in:int=2, hidden:int=64, constrained:bool=True, nonneg:str='relu', init:str='abs'):
         super().__init__()
         require(isinstance(hidden, int) and hidden > 0, f"hidden {hidden!r} must be a positive number of units.")
         require(isinstance(d_in, int) and d_in > 0, f"d_in {d_in!r} must be a positive number of inputs.")
-        self.fc1, self.fc2, self.constrained = nn.Linear(d_in, hidden), nn.Linear(hidden, 1), constrained
-        if constrained:
-            with torch.no_grad(): self.fc1.weight.abs_(); self.fc2.weight.abs_()
-    def w(self, layer:nn.Linear) -> torch.Tensor: return F.relu(layer.weight) if self.constrained else layer.weight
+        require(nonneg in NONNEG, f"nonneg {nonneg!r} is unknown; use 'relu' or 'softplus'.")
+        require(init in ('abs', 'uniform'), f"init {init!r} is unknown; use 'abs' or 'uniform'.")
+        self.fc1, self.fc2, self.constrained, self.nonneg = nn.Linear(d_in, hidden), nn.Linear(hidden, 1), constrained, nonneg
+        with torch.no_grad():
+            if init == 'uniform': [p.uniform_(0, 1) for p in self.parameters()]   # the official code: W and b in U(0, 1)
+            elif constrained: self.fc1.weight.abs_(); self.fc2.weight.abs_()
+    def w(self, layer:nn.Linear) -> torch.Tensor: return NONNEG[self.nonneg](layer.weight) if self.constrained else layer.weight
+    def live(self, eps:float=1e-6) -> int:
+        "How many output weights (hidden unit → Φ) still carry signal: > `eps` after the non-negative map."
+        return int((self.w(self.fc2) > eps).sum())
     def hidden(self, z:torch.Tensor) -> torch.Tensor:
         "The hidden layer's output σ(ReLU(W₁)z + b₁)."
         return torch.sigmoid(F.linear(z, self.w(self.fc1), self.fc1.bias))
@@ -66,14 +76,25 @@ class MetaConfig:
     milestone: float = 0.5 # lr ×0.1 at this fraction of training
     hidden: int = 64
     constrained: bool = True
+    nonneg: str = 'relu'   # the map that keeps the used weights ⪰ 0: 'relu' (paper) or 'softplus'
+    init: str = 'abs'      # 'abs' (|PyTorch default|) or 'uniform' (official: W, b ~ U(0, 1))
+    fresh: bool = False    # a new net every round (official code) instead of continuing it (Algorithm 1)
+    ties: str = 'drop'     # tied pairs: 'drop' or 'negative' (official code)
+    min_steps: int = 0     # each epoch repeats passes over the set until this many steps (official: 100)
     seed: int = 0
 
     @classmethod
     def preset(cls, name:str, **kw) -> MetaConfig:
-        "'paper' (the defaults) or 'official' (the official code's values), with `kw` overriding."
-        presets = {'paper': {}, 'official': dict(lr=1e-3, bs=32, margin=1.0, wd=0.0, momentum=0.0)}
-        require(name in presets, f"meta preset {name!r} is unknown; use 'paper' or 'official'.")
-        return replace(cls(**presets[name]), **kw)
+        "'paper' (Appendix C.1 and Algorithm 1) or 'official' (what the official code does), with `kw` overriding."
+        require(name in META_PRESETS, f"meta preset {name!r} is unknown; use {' or '.join(map(repr, META_PRESETS))}.")
+        return replace(cls(**META_PRESETS[name]), **kw)
+
+META_PRESETS = {'paper': {},
+                'official': dict(lr=1e-3, bs=16, margin=1.0, wd=0.0, momentum=0.0, init='uniform', fresh=True, ties='negative', min_steps=100)}
+
+def new_metanet(d_in:int, cfg:MetaConfig) -> MonotoneMLP:
+    "An untrained Φ for `d_in` meta-inputs as `cfg` describes it."
+    return MonotoneMLP(d_in, cfg.hidden, cfg.constrained, cfg.nonneg, cfg.init)
 
 def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=None) -> MonotoneMLP:
     "Train Φ on a self-validation set: meta-inputs `z` (N×d, ⪰ 0) ranked by masked losses `target` (N)."
@@ -83,17 +104,19 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
     require(torch.isfinite(t).all(), "target holds NaN or infinite values.")
     require((t > 0).any(), "the self-validation set has no IN example (every masked loss is 0); there is nothing to rank.")
     set_seed(cfg.seed)
-    net = (net or MonotoneMLP(z.shape[1], cfg.hidden, cfg.constrained)).to(z.device).train()
+    net = (new_metanet(z.shape[1], cfg) if net is None or cfg.fresh else net).to(z.device).train()
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.wd)
     g = torch.Generator().manual_seed(cfg.seed)
     n = len(z); per = 2 * min(cfg.bs, n // 2)
     for epoch in range(cfg.epochs):
         for grp in opt.param_groups: grp['lr'] = cfg.lr * (0.1 if epoch >= cfg.milestone * cfg.epochs else 1.)
-        perm = torch.randperm(n, generator=g).to(z.device)
-        for s in range(0, n - per + 1, per):
-            b = perm[s:s + per]; i, j = b[:per // 2], b[per // 2:]
-            loss = ranking_loss(net(z[i]), net(z[j]), t[i], t[j], cfg.margin)
-            opt.zero_grad(); loss.backward(); opt.step()
+        steps = 0
+        while steps == 0 or steps < cfg.min_steps:          # whole passes, as many as `min_steps` needs
+            perm = torch.randperm(n, generator=g).to(z.device)
+            for s in range(0, n - per + 1, per):
+                b = perm[s:s + per]; i, j = b[:per // 2], b[per // 2:]
+                loss = ranking_loss(net(z[i]), net(z[j]), t[i], t[j], cfg.margin, cfg.ties)
+                opt.zero_grad(); loss.backward(); opt.step(); steps += 1
     return net.eval()
 
 @torch.no_grad()
