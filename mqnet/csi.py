@@ -153,16 +153,18 @@ def csi_key(data, cfg:CSIConfig) -> str:
     "The cache key of the CSI embeddings of `data`'s pool under `cfg`."
     c = {k: v for k, v in asdict(cfg).items() if k != 'device'}
     ident = dict(name=data.name, setup=data.setup, ood=data.ood_source, noise=data.noise, seed=data.seed, n=len(data.y), shape=list(data.x.shape[1:]), cfg=c)
+    if data.n_val: ident['held_out'] = data.n_val
     return hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
 
 def csi_embeddings(data, cfg:CSIConfig|None=None, cache:str|Path|None|bool=None) -> torch.Tensor:
-    "Normalised CSI embeddings (N×d, CPU) of every example of `data`'s pool; trained once and cached."
+    "Normalised CSI embeddings (CPU) of every example of `data`'s pool, then of its held-out part (N + n_val rows); trained once on the pool and cached."
     cfg = cfg or CSIConfig.preset(data.name if data.name in CSI_PRESETS else ('vectors' if data.x.ndim == 2 else 'paper'))
     default = Path(os.environ['MQNET_CACHE'])/'csi' if os.environ.get('MQNET_CACHE') else Path.home()/'.mqnet'/'csi'
     path = None if cache is False else Path(cache or default)/f'{data.name}-{csi_key(data, cfg)}.pt'
     if path is not None and path.exists():
         z = torch.load(path)
-        if len(z) == len(data.y): return z
-    z = embed(train_csi(data.x, cfg), data.x).float().cpu()
+        if len(z) == len(data.y) + data.n_val: return z
+    learn = train_csi(data.x, cfg)
+    z = torch.cat([embed(learn, data.x)] + ([embed(learn, data.x_val)] if data.n_val else [])).float().cpu()
     if path is not None: atomic_save(z, path)
     return z

@@ -11,14 +11,14 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastprogress.fastprogress import progress_bar
 from .core import require, Timings, atomic_write, atomic_save, get_device
 from .data import OpenSetData, Pool, SimulatedOracle, from_spec
-from .learner import TrainConfig, PRESETS, train_classifier, infer
+from .learner import TrainConfig, PRESETS, train_classifier, infer, Outputs
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, CSI_PRESETS, csi_embeddings
 from .strategies import Strategy, RoundState, get_strategy
 
 # %% auto #0
 __all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'default_budget', 'default_initial', 'default_train',
-           'default_csi', 'ALCallback', 'ActiveLearning']
+           'default_csi', 'ALCallback', 'class_counts', 'balance', 'ActiveLearning']
 
 # %% ../nbs/07_loop.ipynb #38045f65
 PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
@@ -57,8 +57,18 @@ class ALCallback:
     def after_run(self, al): pass
 
 # %% ../nbs/07_loop.ipynb #b5a331a0
-RECORD = ['dataset', 'method', 'noise', 'seed', 'round', 'n_labeled_in', 'n_labeled_ood', 'spent', 'test_acc',
-          'n_queried', 'query_in_ratio', 'purity_auroc', 'purity_score', 't_train', 't_score', 't_select', 't_meta']
+RECORD = ['dataset', 'method', 'noise', 'seed', 'round', 'n_labeled_in', 'n_labeled_ood', 'spent', 'test_acc', 'val_acc',
+          'n_queried', 'query_in_ratio', 'purity_auroc', 'purity_score', 'classes_labeled', 'min_class_share', 'labeled_per_class',
+          'query_per_class', 'meta_live', 't_train', 't_score', 't_select', 't_meta']
+
+def class_counts(labels:np.ndarray, k:int) -> np.ndarray:
+    "How many of `labels` fall in each IN class 0..k-1 (OOD and unlabeled are not counted)."
+    labels = np.asarray(labels); return np.bincount(labels[labels >= 0], minlength=k)[:k]
+
+def balance(counts) -> dict:
+    "The record's coverage figures of per-class counts: classes with a label, the smallest class share, the counts as 'a|b|…'."
+    c = np.asarray(counts); n = c.sum()
+    return dict(classes_labeled=int((c > 0).sum()), min_class_share=float(c.min() / n) if n else float('nan'), labeled_per_class='|'.join(map(str, c)))
 STATE, HISTORY = 'state.pt', 'history.csv'
 
 class ActiveLearning:
@@ -81,7 +91,7 @@ class ActiveLearning:
         self.csi_cfg, self.csi_cache, self.oracle = csi or default_csi(data), csi_cache, oracle or SimulatedOracle(data)
         self.cbs, self.progress = list(cbs), progress
         self.history, self.round, self.record, self.state = [], 0, None, None
-        self.csi = self.csi_semantic = None
+        self.csi = self.csi_semantic = self.csi_val = None
 
     def config(self) -> dict:
         "What identifies this run (compared on resume)."
@@ -131,8 +141,10 @@ def _prepare(self:ActiveLearning):
     "Label the initial set (a new run) and load the CSI embeddings the strategy needs (cached per pool)."
     if self.round == 0 and not self.pool.labeled.any():
         self.pool.initial(self.initial, self.seed, self.oracle); self._check_initial(self.pool)
-    if self.strategy.needs_csi and self.csi is None: self.csi = csi_embeddings(self.data, self.csi_cfg, self.csi_cache)
-    if self.strategy.needs_semantic and self.csi_semantic is None: self.csi_semantic = csi_embeddings(self.data, replace(self.csi_cfg, shifts=1), self.csi_cache)
+    n = len(self.data.y)      # CSI embeds the held-out part too (rows n…): random validation scores it
+    if self.strategy.needs_csi and self.csi is None:
+        z = csi_embeddings(self.data, self.csi_cfg, self.csi_cache); self.csi, self.csi_val = z[:n], z[n:]
+    if self.strategy.needs_semantic and self.csi_semantic is None: self.csi_semantic = csi_embeddings(self.data, replace(self.csi_cfg, shifts=1), self.csi_cache)[:n]
 
 def _run_round(self:ActiveLearning):
     r, t, data, pool = self.round, Timings(), self.data, self.pool
@@ -141,15 +153,19 @@ def _run_round(self:ActiveLearning):
         li = pool.labeled_in_idx
         learn = train_classifier(data.x[li], pool.labels[li], cfg=replace(self.train, seed=self.seed * 1000 + r), n_classes=data.k)
     dev = next(learn.model.parameters()).device
-    test_acc = (infer(learn, data.x_test).logits.argmax(1).cpu() == torch.as_tensor(data.y_test)).float().mean().item()
+    acc = lambda o, y: (o.logits.argmax(1).cpu() == torch.as_tensor(y)).float().mean().item() if len(y) else float('nan')
+    test_acc = acc(infer(learn, data.x_test), data.y_test)
+    out_val = infer(learn, data.x_val) if data.n_val else None          # the held-out part: validation accuracy, random validation
+    val_in = data.y_val >= 0 if data.n_val else np.zeros(0, bool)
+    val_acc = acc(Outputs(out_val.logits[torch.as_tensor(val_in, device=dev)], None, None), data.y_val[val_in]) if data.n_val else float('nan')
     with t('score'):
         out = infer(learn, data.x)
         T = lambda z: None if z is None else z.to(dev)
-        self.state = st = RoundState(data, pool, out, r, self.budget, self.seed, learn.model.head, T(self.csi), T(self.csi_semantic))
+        self.state = st = RoundState(data, pool, out, r, self.budget, self.seed, learn.model.head, T(self.csi), T(self.csi_semantic), out_val, T(self.csi_val))
         scores = self.strategy.scores(st)
     with t('select'):
         ranking = self.strategy.order(st, scores)
-    n_ood, spent = pool.n_labeled_ood, pool.spent          # the record tells the state the round was played from
+    n_ood, spent, counts = pool.n_labeled_ood, pool.spent, class_counts(pool.labels, data.k)   # the state the round was played from
     queried = pool.query(ranking, self.oracle, self.budget)
     self.queried, self.scores = queried, scores
     self('after_query')
@@ -162,7 +178,9 @@ def _run_round(self:ActiveLearning):
     self.record = dict(dataset=data.name, method=self.strategy.name, noise=data.noise, seed=self.seed, round=r + 1,
                        n_labeled_in=len(li), n_labeled_ood=n_ood, spent=spent,
                        test_acc=test_acc, n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'),
-                       purity_auroc=auroc, purity_score=p_name or 'msp', t_train=t.get('train', 0.), t_score=t.get('score', 0.),
+                       purity_auroc=auroc, purity_score=p_name or 'msp', val_acc=val_acc, **balance(counts),
+                       query_per_class='|'.join(map(str, class_counts(pool.labels[queried], data.k))),
+                       meta_live=self.strategy.diagnostics().get('meta_live', float('nan')), t_train=t.get('train', 0.), t_score=t.get('score', 0.),
                        t_select=t.get('select', 0.), t_meta=t.get('meta', 0.))
     self.history.append(self.record); self.round += 1
     self.save(); self('after_round')

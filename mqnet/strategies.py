@@ -11,7 +11,7 @@ from .core import require, rng
 from .data import OpenSetData, Pool, OOD
 from .learner import Outputs
 from .scorers import ScoreContext, score, meta_input, knn_distance
-from .metanet import MonotoneMLP, MetaConfig, masked_ce, train_metanet, meta_score
+from .metanet import MonotoneMLP, MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
 
 # %% auto #0
 __all__ = ['STRATEGIES', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'complete', 'Random', 'ScoreStrategy',
@@ -31,6 +31,8 @@ class RoundState:
     head: torch.nn.Linear|None = None      # the classifier's last layer (ReAct, BADGE)
     csi: torch.Tensor|None = None          # CSI embeddings of the pool (distinctive coder)
     csi_semantic: torch.Tensor|None = None # SimCLR embeddings of the pool (CCAL's semantic coder)
+    out_val: Outputs|None = None           # the classifier's pass over the held-out part (data.x_val), if any
+    csi_val: torch.Tensor|None = None      # CSI embeddings of the held-out part
     def __post_init__(self): self.unlabeled = self.pool.unlabeled_idx
     @property
     def max_queries(self) -> int:
@@ -53,6 +55,9 @@ class Strategy:
         "Unlabeled pool indices, best first."
         return self.order(state, self.scores(state))
     def update(self, state:RoundState, queried:np.ndarray): pass
+    def diagnostics(self) -> dict:
+        "Figures about the strategy's own state for the round record (MQ-Net: `meta_live`)."
+        return {}
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, sd:dict): pass
     def __repr__(self): return f"{type(self).__name__}({self.name})"
@@ -188,27 +193,38 @@ class MQNet(Strategy):
         self.info, self.purity_name, self.combine, self.validation, self.name = info, purity, combine, validation, name
         self.meta = replace(meta or MetaConfig(), constrained=constrained)
         self.net, self.rounds = None, []
+    def _context(self, state):
+        "The round's `ScoreContext` over every pool example, and for random validation the held-out part after it (rows N…)."
+        ctx = replace(state.context(), unlabeled=torch.arange(len(state.data.y), device=state.out.logits.device))
+        if self.validation != 'random': return ctx
+        require(state.out_val is not None and state.data.n_val >= 2, f"random validation draws its examples from data held out of the pool, "
+                f"and {state.data.name}'s pool has {state.data.n_val}; build the data with holdout= (e.g. the round budget).")
+        cat = lambda a, b: None if a is None or b is None else torch.cat([a, b.to(a.device)])
+        o, v = state.out, state.out_val
+        return replace(ctx, logits=cat(o.logits, v.logits), features=cat(o.features, v.features), pred_loss=cat(o.pred_loss, v.pred_loss),
+                       csi=cat(state.csi, state.csi_val), unlabeled=torch.arange(len(state.data.y) + state.data.n_val, device=o.logits.device))
     def scores(self, state):
-        ctx = state.context()
-        pool_ctx = replace(ctx, unlabeled=torch.arange(len(state.data.y), device=ctx.unlabeled.device))   # raw scores for every pool example
-        p_raw, i_raw = score(self.purity_name, pool_ctx), score(self.info, pool_ctx)
-        z = meta_input(p_raw, i_raw, ref=ctx.unlabeled)                 # statistics over the unlabeled pool
-        self._z = z                                                      # every pool example's z, for update()
-        zu = z[ctx.unlabeled]
+        u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
+        ctx = self._context(state)                                       # raw scores for every pool (and held-out) example
+        p_raw, i_raw = score(self.purity_name, ctx), score(self.info, ctx)
+        z = meta_input(p_raw, i_raw, ref=u)                              # statistics over the unlabeled pool
+        self._z, self._logits = z, ctx.logits                            # for update()
+        zu = z[u]
         if self.combine == 'sum' or (self.combine == 'meta' and self.net is None): phi = zu[:, 0] + zu[:, 1]
         elif self.combine == 'prod': phi = zu[:, 0] * zu[:, 1]
         else: phi = meta_score(self.net, zu)
-        return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[ctx.unlabeled], self.info: i_raw[ctx.unlabeled]}
+        return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[u], self.info: i_raw[u]}
     def order(self, state, scores): return by_score(state, scores['phi'])
     def update(self, state, queried):
         if self.combine != 'meta': return
-        idx = np.asarray(queried)
-        if self.validation == 'random':
-            lab = np.flatnonzero(state.pool.labeled)
-            idx = np.sort(rng(state.seed, state.round, 4).choice(lab, min(len(idx), len(lab)), replace=False))
-        labels = state.pool.labels[idx]; is_in = labels >= 0
-        t_idx = torch.as_tensor(idx, device=state.out.logits.device)
-        ce = F.cross_entropy(state.out.logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
+        idx = np.asarray(queried); labels = state.pool.labels[idx]
+        if self.validation == 'random':                                  # Table 3: labeled examples from outside the pool, as many as S_Q
+            n, v = len(state.data.y), state.data.n_val
+            pick = np.sort(rng(state.seed, state.round, 4).choice(v, min(len(idx), v), replace=False))
+            idx, labels = n + pick, state.data.y_val[pick]
+        is_in = labels >= 0
+        t_idx = torch.as_tensor(idx, device=self._logits.device)
+        ce = F.cross_entropy(self._logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
         target = masked_ce(ce, torch.as_tensor(is_in, device=t_idx.device))
         z = self._z[t_idx]
         record = dict(round=state.round, z=z.cpu(), is_in=torch.as_tensor(is_in), target=target.cpu())
@@ -216,12 +232,13 @@ class MQNet(Strategy):
             self.net = train_metanet(z, target, replace(self.meta, seed=self.meta.seed + 1000 * state.seed + state.round), net=self.net)
             record['net'] = {k: v.cpu().clone() for k, v in self.net.state_dict().items()}
         self.rounds.append(record)
+    def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
         return dict(net=None if self.net is None else self.net.state_dict(), rounds=self.rounds)
     def load_state_dict(self, sd):
         self.rounds = list(sd.get('rounds', []))
         if sd.get('net') is not None:
-            self.net = MonotoneMLP(2, self.meta.hidden, self.meta.constrained); self.net.load_state_dict(sd['net']); self.net.eval()
+            self.net = new_metanet(2, self.meta); self.net.load_state_dict(sd['net']); self.net.eval()
 
 # %% ../nbs/06_strategies.ipynb #3ff45264
 STRATEGIES = {
