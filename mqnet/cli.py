@@ -51,19 +51,20 @@ def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None
     "A printable summary of the open-set pool of `dataset`."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        data = split_dataset(dataset, noise=noise, seed=seed, root=root) if ood is None else cross_dataset(dataset, ood, noise, seed, root)
+        data = split_dataset(dataset, noise=noise, seed=seed, root=root) if ood is None else cross_dataset(dataset, ood, noise=noise, seed=seed, root=root)
     pool = Pool(data, c_in, c_ood); s = data.summary()
     lines = [repr(data), f"  IN classes (source ids): {s['in_classes']}   example shape: {s['shape']} {s['dtype']}",
              f"  noise ratio: asked {s['noise']:.0%}, realised {s['realised_noise']:.1%}   test set: {s['test']} (IN classes only)",
              f"  cost: c_in={pool.c_in:g}, c_ood={pool.c_ood:g}"] + ([f"  note: {data.note}"] if data.note else [])
     return '\n'.join(lines)
 
-def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, cifar10, cifar100, svhn, imagenet, folder
+def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashion, cifar10, cifar100, svhn, imagenet, folder
               methods:str='mqnet,conf,random', # comma-separated methods (see mqnet.strategies.STRATEGIES)
               noise:str='0.4',                 # open-set noise ratio(s) in (0, 1), comma-separated
               seeds:str='0,1',                 # seeds, comma-separated: each seed is another class split
               rounds:int=10,                   # active-learning rounds
-              budget:float=None,               # labels per round (default: the paper's; 4 for digits, 50 for mnist1d)
+              budget:float=None,               # labels per round (default: the paper's, 500 for fashion; 4 for digits, 50 for mnist1d)
+              holdout:int=None,                # labeled examples held out of each pool (default: one round's budget)
               iters:int=None,                  # classifier training steps per round (default: the data set's preset)
               c_in:float=1.,                   # cost of labeling an IN example
               c_ood:float=1.,                  # cost of marking an OOD example
@@ -81,7 +82,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, cifar
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root,
-                   resume=resume, iters=iters, jobs=jobs, threads=1 if jobs > 1 else None, log=None if quiet else print)
+                   resume=resume, iters=iters, holdout=holdout, jobs=jobs, threads=1 if jobs > 1 else None, log=None if quiet else print)
     res = res[res.method.isin(ms) & res.noise.isin(noises) & res.seed.isin(seed_list) & (res.dataset == dataset)]
     if not quiet:
         for t in noises:

@@ -46,26 +46,30 @@ class CSIConfig:
         return replace(cls(**CSI_PRESETS[name]), **kw)
 
 CSI_PRESETS = {'paper': {}, 'cifar10': {}, 'cifar100': {}, 'svhn': {}, 'imagenet': {},
-               'digits': dict(epochs=40, bs=64, lr=0.5, temperature=0.2), 'vectors': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
+               'digits': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
+               'fashion': dict(epochs=40, bs=64, lr=0.5, temperature=0.2, max_iters=3000),   # CPU: fast_cnn, about 3,000 steps
+               'fashion-gpu': dict(max_iters=100_000),                                         # the paper's settings, ResNet-18, capped
+               'vectors': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
                'mnist1d': dict(epochs=40, bs=64, lr=0.5, temperature=0.2), 'tiny': dict(epochs=2, bs=32, lr=0.5, temperature=0.2)}
 
 # %% ../nbs/04_csi.ipynb #df067cb4
 def _jitter(x:torch.Tensor, s:float=0.4) -> torch.Tensor:
-    "Colour jitter and random grey-scale on float images in 0..255."
+    "Colour jitter and random grey-scale on float images in 0..255 (grey images: brightness and contrast)."
     n = len(x); u = lambda: 1 + s * (2 * torch.rand(n, 1, 1, 1, device=x.device) - 1)
     x = x * u()                                                    # brightness
     m = x.mean((1, 2, 3), keepdim=True); x = (x - m) * u() + m     # contrast
+    if x.shape[1] == 1: return x.clamp(0, 255)                     # grey images: brightness and contrast only
     g = (x * torch.tensor([0.299, 0.587, 0.114], device=x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
     x = (x - g) * u() + g                                          # saturation
     grey = torch.rand(n, 1, 1, 1, device=x.device) < 0.2
     return torch.where(grey, g.expand_as(x), x).clamp(0, 255)
 
 def csi_view(x:torch.Tensor) -> torch.Tensor:
-    "One random augmented view of a batch (images: crop/flip/jitter or shift/noise; vectors: noise/masking)."
+    "One random augmented view of a batch (images ≥ 16 px: crop/flip/jitter; smaller ones: shift/noise; vectors: noise/masking)."
     if x.ndim == 2:
         x = x.float(); keep = (torch.rand_like(x) > 0.1).float()
         return (x + 0.1 * x.std(0, keepdim=True) * torch.randn_like(x)) * keep
-    if x.shape[1] == 3 and x.shape[-1] >= 16:
+    if x.shape[-1] >= 16:
         return _jitter(random_flip(random_crop(x, max(2, x.shape[-1] // 8))).float())
     return (random_crop(x, 1).float() + 12 * torch.randn(x.shape, device=x.device)).clamp(0, 255)
 
@@ -115,7 +119,7 @@ def train_csi(x, cfg:CSIConfig=CSIConfig(), arch:str='auto') -> Learner:
     dev = get_device(cfg.device); set_seed(cfg.seed)
     x = torch.as_tensor(np.asarray(x)).to(dev); in_shape = tuple(x.shape[1:])
     shifts = cfg.shifts or (4 if x.ndim == 4 else 1)
-    arch = auto_arch(in_shape) if arch == 'auto' else arch
+    arch = auto_arch(in_shape, dev) if arch == 'auto' else arch
     require(arch in ARCHS, f"arch {arch!r} is unknown; use 'auto' or one of {', '.join(ARCHS)}.")
     net = CSINet(ARCHS[arch](in_shape, max(shifts, 2), *input_stats(x)), cfg.proj_dim).to(dev)
     iters = cfg.epochs * math.ceil(len(x) / cfg.bs)

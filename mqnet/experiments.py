@@ -9,13 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import require, atomic_write
-from .data import split_dataset, cross_dataset, Pool, SOURCES
+from .data import split_dataset, cross_dataset, from_spec, Pool, SOURCES
 from .strategies import STRATEGIES, PAPER_METHODS
-from .loop import ActiveLearning, RECORD, STATE, HISTORY, _load_checkpoint, default_train
+from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint, default_train
 
 # %% auto #0
-__all__ = ['META_INPUTS', 'run_dir', 'check_grid', 'load_results', 'run_grid', 'final_round', 'summary_table', 'per_round_table',
-           'to_markdown', 'paper_tables', 'check_claims']
+__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'run_grid', 'final_round', 'summary_table',
+           'per_round_table', 'to_markdown', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1.) -> Path:
@@ -23,12 +23,20 @@ def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=No
     m = method + (f'@cin{c_in:g}' if c_in != 1 else '') + (f'@cood{c_ood:g}' if c_ood != 1 else '')
     return Path(out)/(dataset if ood is None else f'{dataset}+{ood}')/f'noise{noise:g}'/m/f'seed{seed}'
 
-def _make_data(dataset, noise, seed, ood, root):
+def default_holdout(dataset:str) -> int:
+    "How many labeled examples a grid holds out of each pool: the data set's default round budget (random validation draws up to a query's size), 0 where none is known."
+    return PAPER_BUDGETS.get(dataset, 0)
+
+def _make_data(dataset, noise, seed, ood, root, holdout=0):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return split_dataset(dataset, noise=noise, seed=seed, root=root) if ood is None else cross_dataset(dataset, ood, noise, seed, root)
+        if ood is None: return split_dataset(dataset, noise=noise, seed=seed, root=root, holdout=holdout)
+        return cross_dataset(dataset, ood, noise, seed, root, holdout=holdout)
 
-def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None):
+def _from_spec(spec):
+    with warnings.catch_warnings(): warnings.simplefilter('ignore'); return from_spec(spec)
+
+def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None):
     "Refuse a grid with a bad value before anything runs or is written."
     for d in datasets: require(d in SOURCES, f"dataset {d!r} is unknown; choose one of {', '.join(SOURCES)}.")
     for m in methods: require(m in STRATEGIES, f"method {m!r} is unknown; choose one of {', '.join(STRATEGIES)}.")
@@ -40,19 +48,25 @@ def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|Non
         require(np.isfinite(budget) and budget > 0, f"budget {budget!r} must be a positive number of labels per round.")
         require(budget >= max(c_in, c_ood), f"budget {budget!r} is smaller than the cost of one label ({max(c_in, c_ood):g}); it must be at least max(c_in, c_ood).")
     require(iters is None or (isinstance(iters, (int, np.integer)) and iters > 0), f"iters {iters!r} must be a positive number of training steps per round.")
+    require(holdout is None or (isinstance(holdout, (int, np.integer)) and holdout >= 0), f"holdout {holdout!r} must be a number of examples ≥ 0.")
+    for d in datasets:
+        h = default_holdout(d) if holdout is None else holdout
+        for m in methods:
+            require(h >= 2 or getattr(STRATEGIES[m](), 'validation', 'self') != 'random',
+                    f"method {m!r} draws its validation set from examples held out of the pool, and {d} holds out {h}; pass holdout= (CLI: --holdout N), e.g. the round budget.")
 
 def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache) -> ActiveLearning:
     "One run of a grid: the data set's classifier preset, with `iters` steps per round when given."
     train = None if iters is None else replace(default_train(data), iters=int(iters))
     return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache, progress=False)
 
-def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict):
+def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None):
     "Each run's ActiveLearning, checked against its folder before anything runs."
     runs = []
     for ds in datasets:
         for t in noises:
             for s in seeds:
-                data = _make_data(ds, t, s, ood, root)
+                data = _make_data(ds, t, s, ood, root, default_holdout(ds) if holdout is None else holdout)
                 for m in methods:
                     d = run_dir(out, ds, t, m, s, ood, kw['c_ood'], kw['c_in'])
                     al = _new_run(data, m, s, d, **kw)
@@ -87,11 +101,11 @@ def load_results(out) -> pd.DataFrame:
 
 def _job(args):
     "Run (or resume) one run of a grid in a worker process; returns (folder, final accuracy, seconds)."
-    kind, d, dataset, noise, seed, method, ood, root, kw, threads = args
+    kind, d, spec, seed, method, kw, threads = args
     import torch
     if threads: torch.set_num_threads(threads)
     warnings.filterwarnings('ignore')
-    data = _make_data(dataset, noise, seed, ood, root); t0 = time.perf_counter()
+    data = _from_spec(spec); t0 = time.perf_counter()
     al = (ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False) if kind == 'resume' else
           _new_run(data, method, seed, d, **kw))
     h = al.run()
@@ -99,24 +113,24 @@ def _job(args):
 
 def _csi_job(args):
     "Train (or find in the cache) the CSI embeddings a pool's strategies need."
-    dataset, noise, seed, ood, root, cfgs, csi_cache, threads = args
+    spec, cfgs, csi_cache, threads = args
     import torch
     from mqnet.csi import csi_embeddings
     if threads: torch.set_num_threads(threads)
     warnings.filterwarnings('ignore')
-    data = _make_data(dataset, noise, seed, ood, root)
+    data = _from_spec(spec)
     for cfg in cfgs: csi_embeddings(data, cfg, csi_cache)
 
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
              ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int=1, threads:int|None=None, iters:int|None=None,
-             log=print) -> pd.DataFrame:
+             holdout:int|None=None, log=print) -> pd.DataFrame:
     "Run every (dataset, noise, seed, method), skipping complete runs and resuming unfinished ones, in `jobs` processes; all rounds as one table."
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
-    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters)
+    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout)
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache)
-    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw)
+    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout)
     todo = [(kind, d, al) for kind, d, al in runs if kind != 'done']
     if log:
         for d in [d for kind, d, _ in runs if kind == 'done']: log(f"{d}: complete, skipped")
@@ -131,13 +145,11 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
         for kind, d, al in todo:
             cfgs = ([al.csi_cfg] if al.strategy.needs_csi else []) + ([replace(al.csi_cfg, shifts=1)] if al.strategy.needs_semantic else [])
             if cfgs:
-                key = (al.data.name, al.data.noise, al.data.seed)
+                key = json.dumps(al.data.spec, sort_keys=True)
                 pools.setdefault(key, (al.data.spec, []))[1].extend(c for c in cfgs if c not in pools.get(key, (None, []))[1])
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as ex:
-            list(ex.map(_csi_job, [(spec['name'], spec['noise'], spec['seed'], spec.get('ood'), spec['root'], cfgs, csi_cache, threads)
-                                   for spec, cfgs in pools.values()]))
-            futs = [ex.submit(_job, (kind, d, al.data.spec['name'], al.data.noise, al.seed, al.strategy.name, al.data.spec.get('ood'), al.data.spec['root'],
-                                     kw, threads)) for kind, d, al in todo]
+            list(ex.map(_csi_job, [(spec, cfgs, csi_cache, threads) for spec, cfgs in pools.values()]))
+            futs = [ex.submit(_job, (kind, d, al.data.spec, al.seed, al.strategy.name, kw, threads)) for kind, d, al in todo]
             for i, f in enumerate(as_completed(futs)):
                 d, acc, secs = f.result()
                 if log: log(f"[{i + 1}/{len(todo)}] {d}: final acc {acc:.4f} ({secs:.0f}s)")

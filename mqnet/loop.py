@@ -21,7 +21,7 @@ __all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'defa
            'default_csi', 'ALCallback', 'class_counts', 'balance', 'ActiveLearning']
 
 # %% ../nbs/07_loop.ipynb #38045f65
-PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
+PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'fashion': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
 
 def default_budget(data:OpenSetData) -> int:
     "Labels per round: the paper's for CIFAR/ImageNet, a small one for digits, else 2% of the pool (≥ 10)."
@@ -36,15 +36,19 @@ def default_initial(data:OpenSetData, budget:float) -> float:
     "The initial set's budget: the round budget (the paper's rule), except where a preset says otherwise."
     return float(PAPER_INITIAL.get(data.name, budget))
 
+def _on_gpu(name:str, presets:dict) -> str:
+    "`name`'s GPU preset where CUDA is available and one exists, else `name`."
+    return f'{name}-gpu' if f'{name}-gpu' in presets and torch.cuda.is_available() else name
+
 def default_train(data:OpenSetData) -> TrainConfig:
-    "The classifier preset for `data`: by name, else by shape (vectors, small images, natural images)."
-    if data.name in PRESETS: return TrainConfig.preset(data.name)
+    "The classifier preset for `data`: by name (its `-gpu` variant on a GPU), else by shape (vectors, small images, natural images)."
+    if data.name in PRESETS: return TrainConfig.preset(_on_gpu(data.name, PRESETS))
     if data.x.ndim == 2: return TrainConfig.preset('vectors')
     return TrainConfig.preset('digits' if min(data.x.shape[2:]) < 16 else 'cifar10')
 
 def default_csi(data:OpenSetData) -> CSIConfig:
     "The CSI preset for `data`."
-    if data.name in CSI_PRESETS: return CSIConfig.preset(data.name)
+    if data.name in CSI_PRESETS: return CSIConfig.preset(_on_gpu(data.name, CSI_PRESETS))
     return CSIConfig.preset('vectors' if data.x.ndim == 2 else ('digits' if min(data.x.shape[2:]) < 16 else 'paper'))
 
 # %% ../nbs/07_loop.ipynb #8663cb50

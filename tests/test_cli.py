@@ -57,7 +57,7 @@ BAD = [
     (['--rounds', '0'], 'rounds 0 must be a positive integer'),
     (['--iters', '0'], 'iters 0 must be a positive number of training steps'),
     (['--jobs', '0'], 'jobs 0 must be a positive number of processes'),
-    (['--c-ood', '4', '--seeds', '3'], 'holds IN examples of 1 class; a classifier needs two'),
+    (['--c-ood', '4', '--seeds', '6'], 'holds IN examples of 1 class; a classifier needs two'),
     (['--c-ood', '0'], 'c_ood 0.0 must be a positive number'),
     (['--c_in', '-1'], 'c_in -1.0 must be a positive number'),
     (['--budget', '1', '--c-ood', '2'], 'budget 1.0 is smaller than the cost of one label (2)'),
@@ -66,6 +66,9 @@ BAD = [
     (['--dataset', 'cifar10'], "dataset 'cifar10' needs root=DIR"),
     (['--dataset', 'cifar10', '--root', '/nonexistent'], 'holds no cifar10 data'),
     (['--dataset', 'imagenet', '--root', '/nonexistent'], 'has no train/ folder'),
+    (['--dataset', 'fashion', '--root', '/nonexistent'], 'apt-get install dataset-fashion-mnist'),
+    (['--methods', 'mqnet-randval', '--holdout', '0'], 'pass holdout= (CLI: --holdout N)'),
+    (['--holdout', '-1'], 'holdout -1 must be a number of examples'),
 ]
 
 @pytest.mark.parametrize('args,msg', BAD, ids=[' '.join(a) for a, _ in BAD])
