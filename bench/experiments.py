@@ -9,6 +9,10 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   cross    digits (all 10 classes) + natural-image patches, noise 10/20/40/60%, the 8 methods and MQ-Net with CONF
            as informativeness (mqnet-conf-csi)
   long     digits 4:6 at 40%, the 8 methods, 20 rounds (the paper's Figure 6: longer AL)
+  fashion  Fashion-MNIST 4:6 in the paper's regime (pool = the 60k training images less 500 held out, 500 labels a
+           round, initial 500), noise 40/60/10/20% in that order, the 8 methods and MQ-Net as the paper writes it
+           (mqnet-paper); the CPU presets (fast_cnn, 1,200 steps; CSI 1,000 steps). Runs in bench/runs_fashion/.
+  fashion-ablation  Fashion 40%: the meta-inputs of Table 4 (CONF/LL x CSI/ReAct)
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv).
 
@@ -54,8 +58,14 @@ if __name__ == '__main__':
         elif g == 'mnist1d': run_grid('mnist1d', PAPER_METHODS, NOISES, seeds, runs, **kw)
         elif g == 'cross': run_grid('digits', [*PAPER_METHODS, 'mqnet-conf-csi'], NOISES, seeds, runs, ood='patches', **kw)
         elif g == 'long': run_grid('digits', PAPER_METHODS, 0.4, seeds, HERE/'runs_long', **dict(kw, rounds=2 * rounds))
+        elif g == 'fashion':
+            fkw = dict(kw, csi_cache=HERE/'runs_fashion'/'.csi')
+            for t in sorted(NOISES, key=lambda t: (t not in (0.4, 0.6), -t)): run_grid('fashion', [*PAPER_METHODS, 'mqnet-paper'], t, seeds, HERE/'runs_fashion', **fkw)
+        elif g == 'fashion-ablation':
+            run_grid('fashion', ['mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react'], 0.4, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
-        src, csv = (HERE/'runs_long', 'experiments_long.csv') if g == 'long' else (runs, 'experiments.csv')
+        src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
+                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv')}.get(g, (runs, 'experiments.csv'))
         res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
         atomic_write(HERE/'results'/csv, res.to_csv(index=False))

@@ -61,7 +61,7 @@ def ll(seeds):
         d = data(name, 0.4, seed)
         x, y = labeled_set(d, n, seed)
         learn = train_classifier(x, y, cfg=replace(default_train(d), seed=seed, **LL[variant]), n_classes=d.k)
-        row = dict(dataset=name, labels=n, n_in=len(y), variant=variant, seed=seed, val_acc=val_acc(learn, d))
+        row = dict(dataset=name, labels=n, n_in=len(y), variant=variant, seed=seed, val_acc=val_acc(learn, d), ll_tau=np.nan)
         if LL[variant]['ll']:       # does the head still rank losses? Kendall tau of predicted vs true loss on held-out IN
             m = d.y_val >= 0; o = infer(learn, d.x_val[m])
             ce = torch.nn.functional.cross_entropy(o.logits, torch.as_tensor(d.y_val[m]), reduction='none')
@@ -80,25 +80,25 @@ def csi(seeds, iters=(1000, 3000)):
 from mqnet.strategies import MQNet, get_strategy
 from mqnet.metanet import MetaConfig
 
-VARIANTS = {   # name: (strategy options, classifier options)
-    'mqnet': (dict(), dict()),
-    'purity=csi_ood': (dict(purity='csi_ood'), dict()),
-    'll=cut': (dict(), dict(ll_detach=0.0)),
-    'meta=fresh': (dict(meta=MetaConfig(fresh=True)), dict()),
-    'meta=softplus': (dict(meta=MetaConfig(nonneg='softplus')), dict()),
-    'meta=official': (dict(meta=MetaConfig.preset('official')), dict()),
+FAITHFUL = dict(info='ll', purity='csi', ll_grad='joint', meta=MetaConfig())   # the paper's MQ-Net (Algorithm 1, Appendix C)
+VARIANTS = {   # name: what differs from FAITHFUL
+    'mqnet': dict(),
+    'purity=csi_ood': dict(purity='csi_ood'),
+    'll=cut': dict(ll_grad='cut'),
+    'meta=fresh': dict(meta=MetaConfig(fresh=True)),
+    'meta=softplus': dict(meta=MetaConfig(nonneg='softplus')),
+    'meta=official': dict(meta=MetaConfig.preset('official')),
 }
 
-def run_variant(d, variant, seed, rounds=10):
-    if variant in ('random', 'conf', 'badge', 'coreset'): return ActiveLearning(d, variant, rounds=rounds, seed=seed, progress=False).run()
-    kw, tkw = VARIANTS[variant] if variant in VARIANTS else combo(variant)
-    return ActiveLearning(d, MQNet(name=variant, **kw), rounds=rounds, seed=seed, train=replace(default_train(d), **tkw), progress=False).run()
+def options(variant):
+    "The MQNet options of a variant; 'a+b' combines several."
+    kw = dict(FAITHFUL)
+    for part in variant.split('+'): kw.update(VARIANTS[part])
+    return kw
 
-def combo(variant):
-    "'a+b': the options of several variants together."
-    kw, tkw = {}, {}
-    for part in variant.split('+'): kw.update(VARIANTS[part][0]); tkw.update(VARIANTS[part][1])
-    return kw, tkw
+def run_variant(d, variant, seed, rounds=10):
+    if variant in ('random', 'conf', 'badge', 'coreset', 'll'): return ActiveLearning(d, variant, rounds=rounds, seed=seed, progress=False).run()
+    return ActiveLearning(d, MQNet(name=variant, **options(variant)), rounds=rounds, seed=seed, progress=False).run()
 
 def loop(seeds, settings=(('digits', 'split', 0.4), ('digits', 'split', 0.6), ('digits', 'cross', 0.4)), variants=None):
     have = done('loop')

@@ -47,7 +47,7 @@ class CSIConfig:
 
 CSI_PRESETS = {'paper': {}, 'cifar10': {}, 'cifar100': {}, 'svhn': {}, 'imagenet': {},
                'digits': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
-               'fashion': dict(epochs=40, bs=64, lr=0.5, temperature=0.2, max_iters=3000),   # CPU: fast_cnn, about 3,000 steps
+               'fashion': dict(epochs=40, bs=64, lr=0.5, temperature=0.2, max_iters=1000),   # CPU: fast_cnn, 1,000 steps
                'fashion-gpu': dict(max_iters=100_000),                                         # the paper's settings, ResNet-18, capped
                'vectors': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
                'mnist1d': dict(epochs=40, bs=64, lr=0.5, temperature=0.2), 'tiny': dict(epochs=2, bs=32, lr=0.5, temperature=0.2)}

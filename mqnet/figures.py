@@ -14,7 +14,7 @@ from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
 
 # %% auto #0
-__all__ = ['FIELDS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'write_report']
+__all__ = ['FIELDS', 'COUNTS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'write_report']
 
 # %% ../nbs/09_figures.ipynb #5339859b
 def save_figure(fig, path) -> Path:
@@ -28,14 +28,17 @@ def _label(df):
     return [d if (not isinstance(o, str) or not o) else f'{d}+{o}' for d, o in zip(df['dataset'], ood)]
 
 # %% ../nbs/09_figures.ipynb #9b3005a5
-FIELDS = {'test_acc': 'test accuracy (%)', 'query_in_ratio': 'IN ratio of the query (%)', 'purity_auroc': 'purity AUROC (%)'}
+FIELDS = {'test_acc': 'test accuracy (%)', 'query_in_ratio': 'IN ratio of the query (%)', 'purity_auroc': 'purity AUROC (%)',
+          'val_acc': 'validation accuracy (%)', 'min_class_share': 'smallest class share of labeled IN (%)',
+          'classes_labeled': 'IN classes with a label', 'meta_live': 'live meta-net output weights'}
+COUNTS = ('classes_labeled', 'meta_live')   # plotted as they are; the other fields are shares, plotted in %
 
 def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|None=None):
     "`field` over rounds per method (bands: ± 1 std over seeds), one panel per noise ratio; the seaborn FacetGrid."
     require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
     require(len(df) > 0, "there are no results to plot.")
     d = df if methods is None else df[df.method.isin(methods)]
-    d = d.assign(value=100 * d[field])
+    d = d.assign(value=d[field] if field in COUNTS else 100 * d[field])
     g = sns.relplot(data=d, x='round', y='value', hue='method', col='noise', kind='line', errorbar='sd',
                     height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
     g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('noise {col_name}')
@@ -52,7 +55,7 @@ def landscapes(runs, method:str='mqnet') -> list:
         cfg = sd['config']
         for r in sd['strategy'].get('rounds', []):
             if 'net' in r: out.append(dict(noise=cfg['noise'], seed=cfg['seed'], round=r['round'] + 1, z=r['z'], is_in=r['is_in'].numpy(), net=r['net'],
-                                           setup=p.parts[-5] if len(p.parts) >= 5 else ''))
+                                           nonneg=r.get('nonneg', 'relu'), setup=p.parts[-5] if len(p.parts) >= 5 else ''))
     return out
 
 def plot_landscapes(records:list, by:str='round', values=None, seed:int=0):
@@ -69,7 +72,7 @@ def plot_landscapes(records:list, by:str='round', values=None, seed:int=0):
     fig, axs = plt.subplots(1, len(picked), figsize=(3.6 * len(picked), 3.1), squeeze=False)
     rows = []
     for ax, r in zip(axs[0], picked):
-        net = MonotoneMLP(); net.load_state_dict(r['net']); net.eval()
+        net = MonotoneMLP(nonneg=r.get('nonneg', 'relu')); net.load_state_dict(r['net']); net.eval()
         _, slope = meta_score_landscape(net, r['z'], r['is_in'], ax=ax, title=f"{by} {r[by]:g}")
         rows.append(dict(noise=r['noise'], seed=r['seed'], round=r['round'], slope=slope))
     fig.tight_layout()
@@ -92,10 +95,11 @@ def write_report(src, out=None, seed:int=0) -> list:
         from mqnet.strategies import PAPER_METHODS
         d = d[d.method.isin(PAPER_METHODS)]
         if not len(d): continue
-        for field in ('test_acc', 'query_in_ratio', 'purity_auroc'):
+        for field in ('test_acc', 'query_in_ratio', 'purity_auroc', 'classes_labeled', 'min_class_share'):
+            if field not in d or d[field].isna().all(): continue      # runs recorded before the field existed
             g = plot_rounds(d, field, title=data)
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
-            put(f'{field}_{data}.csv', (100 * d.pivot_table(index=['noise', 'method'], columns='round', values=field)).round(2).to_csv())
+            put(f'{field}_{data}.csv', ((1 if field in COUNTS else 100) * d.pivot_table(index=['noise', 'method'], columns='round', values=field)).round(2).to_csv())
     if src.is_dir():
         recs = [r for r in landscapes(src) if r['setup'] in ('digits', res.dataset.iloc[0])]
         for by in ('round', 'noise'):

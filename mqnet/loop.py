@@ -91,7 +91,7 @@ class ActiveLearning:
         self.initial = float(default_initial(data, self.budget) if initial is None else initial)
         require(np.isfinite(self.initial) and self.initial >= top, f"initial {initial!r} is smaller than the cost of one label ({top:g}); the initial set needs at least max(c_in, c_ood).")
         train = train or default_train(data)
-        self.train = replace(train, ll=self.strategy.needs_ll)
+        self.train = replace(train, ll=self.strategy.needs_ll, **(self.strategy.train_options() if self.strategy.needs_ll else {}))
         self.csi_cfg, self.csi_cache, self.oracle = csi or default_csi(data), csi_cache, oracle or SimulatedOracle(data)
         self.cbs, self.progress = list(cbs), progress
         self.history, self.round, self.record, self.state = [], 0, None, None

@@ -14,7 +14,7 @@ from .scorers import ScoreContext, score, meta_input, knn_distance
 from .metanet import MonotoneMLP, MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'complete', 'Random', 'ScoreStrategy',
+__all__ = ['LL_GRAD', 'STRATEGIES', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'complete', 'Random', 'ScoreStrategy',
            'kcenter_greedy', 'Coreset', 'badge_select', 'Badge', 'flcmi_greedy', 'Similar', 'CCAL', 'MQNet',
            'get_strategy']
 
@@ -55,6 +55,9 @@ class Strategy:
         "Unlabeled pool indices, best first."
         return self.order(state, self.scores(state))
     def update(self, state:RoundState, queried:np.ndarray): pass
+    def train_options(self) -> dict:
+        "Settings of the classifier's `TrainConfig` this strategy needs (MQ-Net: how its learning-loss head is trained)."
+        return {}
     def diagnostics(self) -> dict:
         "Figures about the strategy's own state for the round record (MQ-Net: `meta_live`)."
         return {}
@@ -181,16 +184,19 @@ class CCAL(Strategy):
         return complete(state, chosen[:state.max_queries])
 
 # %% ../nbs/06_strategies.ipynb #1cb0647b
+LL_GRAD = {'cut': dict(ll_detach=0.0), 'joint': dict(ll_detach=0.6)}   # MQ-Net's learning-loss head: gradient into the backbone cut, or joint (LL's)
+
 class MQNet(Strategy):
     "MQ-Net: rank by a meta-net Φ(P, I) trained each round on the round's own queries."
     needs_csi = property(lambda self: self.purity_name in ('csi', 'csi_ood'))
     needs_ll = property(lambda self: self.info == 'll')
     purity = 'P'
     def __init__(self, info:str='ll', purity:str='csi', combine:str='meta', constrained:bool=True,
-                 validation:str='self', meta:MetaConfig|None=None, name:str='mqnet'):
+                 validation:str='self', meta:MetaConfig|None=None, ll_grad:str='cut', name:str='mqnet'):
         require(combine in ('meta', 'sum', 'prod'), f"combine {combine!r} is unknown; use 'meta', 'sum' or 'prod'.")
+        require(ll_grad in LL_GRAD, f"ll_grad {ll_grad!r} is unknown; use 'cut' or 'joint'.")
         require(validation in ('self', 'random'), f"validation {validation!r} is unknown; use 'self' or 'random'.")
-        self.info, self.purity_name, self.combine, self.validation, self.name = info, purity, combine, validation, name
+        self.info, self.purity_name, self.combine, self.validation, self.ll_grad, self.name = info, purity, combine, validation, ll_grad, name
         self.meta = replace(meta or MetaConfig(), constrained=constrained)
         self.net, self.rounds = None, []
     def _context(self, state):
@@ -227,11 +233,12 @@ class MQNet(Strategy):
         ce = F.cross_entropy(self._logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
         target = masked_ce(ce, torch.as_tensor(is_in, device=t_idx.device))
         z = self._z[t_idx]
-        record = dict(round=state.round, z=z.cpu(), is_in=torch.as_tensor(is_in), target=target.cpu())
+        record = dict(round=state.round, z=z.cpu(), is_in=torch.as_tensor(is_in), target=target.cpu(), nonneg=self.meta.nonneg)
         if len(idx) >= 2 and bool((target > 0).any()):
             self.net = train_metanet(z, target, replace(self.meta, seed=self.meta.seed + 1000 * state.seed + state.round), net=self.net)
             record['net'] = {k: v.cpu().clone() for k, v in self.net.state_dict().items()}
         self.rounds.append(record)
+    def train_options(self): return LL_GRAD[self.ll_grad] if self.info == 'll' else {}
     def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
         return dict(net=None if self.net is None else self.net.state_dict(), rounds=self.rounds)
@@ -245,15 +252,18 @@ STRATEGIES = {
     'random': lambda **kw: Random(**kw), 'conf': lambda **kw: ScoreStrategy('conf'), 'entropy': lambda **kw: ScoreStrategy('entropy'),
     'margin': lambda **kw: ScoreStrategy('margin'), 'll': lambda **kw: ScoreStrategy('ll'),
     'coreset': lambda **kw: Coreset(**kw), 'badge': lambda **kw: Badge(**kw), 'similar': lambda **kw: Similar(**kw), 'ccal': lambda **kw: CCAL(**kw),
-    'mqnet': lambda **kw: MQNet(**kw),
-    'mqnet-sum': lambda **kw: MQNet(combine='sum', name='mqnet-sum', **kw),
-    'mqnet-prod': lambda **kw: MQNet(combine='prod', name='mqnet-prod', **kw),
-    'mqnet-noskyline': lambda **kw: MQNet(constrained=False, name='mqnet-noskyline', **kw),
-    'mqnet-randval': lambda **kw: MQNet(validation='random', name='mqnet-randval', **kw),
-    'mqnet-conf-csi': lambda **kw: MQNet(info='conf', purity='csi', name='mqnet-conf-csi', **kw),
-    'mqnet-conf-react': lambda **kw: MQNet(info='conf', purity='react', name='mqnet-conf-react', **kw),
-    'mqnet-ll-react': lambda **kw: MQNet(info='ll', purity='react', name='mqnet-ll-react', **kw),
 }
+def _mqnet(name, **fixed): return lambda **kw: MQNet(**{**fixed, **kw, 'name': name})
+STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
+    'mqnet': {},
+    'mqnet-paper': dict(ll_grad='joint', meta=MetaConfig.preset('paper')),       # as the paper writes it (Algorithm 1, Appendix C)
+    'mqnet-official': dict(ll_grad='joint', meta=MetaConfig.preset('official')), # as the official code does it
+    'mqnet-csi-ood': dict(purity='csi_ood'),                                       # purity: distance to the closest labeled OOD
+    'mqnet-sum': dict(combine='sum'), 'mqnet-prod': dict(combine='prod'),
+    'mqnet-noskyline': dict(constrained=False), 'mqnet-randval': dict(validation='random'),
+    'mqnet-conf-csi': dict(info='conf', purity='csi'), 'mqnet-conf-react': dict(info='conf', purity='react'),
+    'mqnet-ll-react': dict(info='ll', purity='react'),
+}.items()})
 PAPER_METHODS = ('random', 'conf', 'coreset', 'll', 'badge', 'ccal', 'similar', 'mqnet')
 
 def get_strategy(name:str, **kw) -> Strategy:
