@@ -111,12 +111,23 @@ def loop(seeds, settings=(('digits', 'split', 0.4), ('digits', 'split', 0.6), ('
                             classes_first=int(h.classes_labeled.iloc[1]) if len(h) > 1 else np.nan, classes_last=int(last.classes_labeled),
                             min_share_last=last.min_class_share, meta_live_last=last.meta_live))
 
+def summary(name='loop'):
+    "Mean ± std over seeds of every fidelity table (validation accuracy in %)."
+    d = done(name); keys = {'loop': ['dataset', 'setup', 'noise', 'variant'], 'll': ['dataset', 'labels', 'variant']}[name]
+    cols = [c for c in ['val_acc', 'val_acc_mean', 'query_in', 'classes_first', 'min_share_last', 'meta_live_last', 'll_tau'] if c in d]
+    g = d.groupby(keys, sort=False)[cols].agg(['mean', 'std'])
+    out = pd.DataFrame({c: [f"{(100 if c in ('val_acc', 'val_acc_mean', 'query_in', 'min_share_last') else 1) * m:.1f} ± {(100 if c in ('val_acc', 'val_acc_mean', 'query_in', 'min_share_last') else 1) * s:.1f}"
+                            for m, s in zip(g[(c, 'mean')], g[(c, 'std')])] for c in cols}, index=g.index)
+    return out.assign(n=d.groupby(keys, sort=False).size())
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('what'); ap.add_argument('--seeds', default='0,1,2')
     ap.add_argument('--variants', default=None); ap.add_argument('--settings', default=None, help='e.g. fashion:split:0.4,digits:cross:0.4')
     a = ap.parse_args(); seeds = [int(s) for s in a.seeds.split(',')]
     OUT.mkdir(exist_ok=True)
-    if a.what == 'loop':
+    if a.what == 'summary':
+        for n in ('ll', 'loop'): print(summary(n).to_string(), '\n')
+    elif a.what == 'loop':
         st = [(n, s, float(t)) for n, s, t in (x.split(':') for x in a.settings.split(','))] if a.settings else None
         loop(seeds, **({'settings': st} if st else {}), variants=a.variants.split(',') if a.variants else None)
     else: {'preset': preset, 'll': ll, 'csi': csi}[a.what](seeds)

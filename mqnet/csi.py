@@ -148,8 +148,8 @@ def csi_purity(z:torch.Tensor, z_labeled_in:torch.Tensor) -> torch.Tensor:
     return 1 - knn_distance(z, z_labeled_in) ** 2 / 2
 
 def csi_ood_purity(z:torch.Tensor, z_labeled_ood:torch.Tensor) -> torch.Tensor:
-    "Distance to the closest labeled OOD example in the CSI space (the paper text's score): far from known noise is pure."
-    require(len(z_labeled_ood) > 0, "the 'csi_ood' purity needs at least one labeled OOD example; none is labeled yet.")
+    "Distance to the closest labeled OOD example in the CSI space (the paper text's score): far from known noise is pure; all 0 while no OOD is labeled."
+    if len(z_labeled_ood) == 0: return torch.zeros(len(z), device=z.device)
     return knn_distance(z, z_labeled_ood)
 
 # %% ../nbs/04_csi.ipynb #82b9037c

@@ -191,13 +191,13 @@ class MQNet(Strategy):
     needs_csi = property(lambda self: self.purity_name in ('csi', 'csi_ood'))
     needs_ll = property(lambda self: self.info == 'll')
     purity = 'P'
-    def __init__(self, info:str='ll', purity:str='csi', combine:str='meta', constrained:bool=True,
+    def __init__(self, info:str='ll', purity:str='csi_ood', combine:str='meta', constrained:bool=True,
                  validation:str='self', meta:MetaConfig|None=None, ll_grad:str='cut', name:str='mqnet'):
         require(combine in ('meta', 'sum', 'prod'), f"combine {combine!r} is unknown; use 'meta', 'sum' or 'prod'.")
         require(ll_grad in LL_GRAD, f"ll_grad {ll_grad!r} is unknown; use 'cut' or 'joint'.")
         require(validation in ('self', 'random'), f"validation {validation!r} is unknown; use 'self' or 'random'.")
         self.info, self.purity_name, self.combine, self.validation, self.ll_grad, self.name = info, purity, combine, validation, ll_grad, name
-        self.meta = replace(meta or MetaConfig(), constrained=constrained)
+        self.meta = replace(meta or MetaConfig.preset('official'), constrained=constrained)
         self.net, self.rounds = None, []
     def _context(self, state):
         "The round's `ScoreContext` over every pool example, and for random validation the held-out part after it (rows N…)."
@@ -256,9 +256,9 @@ STRATEGIES = {
 def _mqnet(name, **fixed): return lambda **kw: MQNet(**{**fixed, **kw, 'name': name})
 STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet': {},
-    'mqnet-paper': dict(ll_grad='joint', meta=MetaConfig.preset('paper')),       # as the paper writes it (Algorithm 1, Appendix C)
-    'mqnet-official': dict(ll_grad='joint', meta=MetaConfig.preset('official')), # as the official code does it
-    'mqnet-csi-ood': dict(purity='csi_ood'),                                       # purity: distance to the closest labeled OOD
+    'mqnet-paper': dict(ll_grad='joint', purity='csi', meta=MetaConfig.preset('paper')),        # as the paper writes it (Algorithm 1, Appendix C)
+    'mqnet-official': dict(ll_grad='joint', purity='csi', meta=MetaConfig.preset('official')),  # as the official code does it
+    'mqnet-csi': dict(purity='csi'),                                                              # purity: cosine similarity to labeled IN
     'mqnet-sum': dict(combine='sum'), 'mqnet-prod': dict(combine='prod'),
     'mqnet-noskyline': dict(constrained=False), 'mqnet-randval': dict(validation='random'),
     'mqnet-conf-csi': dict(info='conf', purity='csi'), 'mqnet-conf-react': dict(info='conf', purity='react'),
