@@ -133,3 +133,23 @@ def test_report_reproduces_committed_tables(cli, tmp_path, csv, report):
     committed = sorted((RESULTS/report).glob('table*.md'))
     assert committed, 'no committed tables'
     for f in committed: assert (tmp_path/f.name).read_text() == f.read_text(), f.name
+
+def write_fashion_idx(root, n=(200, 40)):
+    "Tiny Fashion-MNIST idx files in the real format (gzip, as the Debian package ships them)."
+    import gzip, numpy as np
+    g = np.random.default_rng(0); root.mkdir(parents=True, exist_ok=True)
+    for part, m in zip(('train', 't10k'), n):
+        y = np.arange(m) % 10
+        x = (g.integers(0, 60, (m, 28, 28)) + 19 * y[:, None, None]).astype(np.uint8)     # classes differ in brightness
+        for kind, a in (('images-idx3', x), ('labels-idx1', y.astype(np.uint8))):
+            head = bytes([0, 0, 0x08, a.ndim]) + np.asarray(a.shape, '>i4').tobytes()
+            with gzip.open(root/f'{part}-{kind}-ubyte.gz', 'wb') as f: f.write(head + a.tobytes())
+
+def test_fashion_runs_from_idx_files(cli, tmp_path):
+    write_fashion_idx(tmp_path/'fashion')
+    rc, out, err = cli('mqnet_run', '--dataset', 'fashion', '--root', str(tmp_path/'fashion'), '--methods', 'conf,random', '--seeds', '0',
+                       '--rounds', '2', '--budget', '10', '--holdout', '10', '--iters', '20', '--out', str(tmp_path/'runs'))
+    assert rc == 0, err
+    assert 'final test accuracy (%)' in out and 'fashion' in out
+    res = pd.read_csv(tmp_path/'runs'/'results.csv')
+    assert set(res.dataset) == {'fashion'} and res.val_acc.notna().all() and res.classes_labeled.between(1, 4).all()
