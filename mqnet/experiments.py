@@ -214,6 +214,8 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     for (data, setup), d in base.groupby(['dataset', 'setup']):
         name = 'table1' if setup == 'split' else 'table7'
         out[f'{name}_{data}'] = summary_table(d)
+        variants = df[(df.c_ood == 1) & (df.dataset == data) & (df.setup == setup) & df.method.isin(['mqnet', 'mqnet-paper', 'mqnet-official'])]
+        if variants.method.nunique() > 1: out[f'variants_{data}_{setup}'] = summary_table(variants)   # the default against the faithful versions
         for t in sorted(d.noise.unique()):
             dn = d[d.noise == t]
             out[f'table8_{data}_{setup}_noise{t:g}'] = pd.concat({'acc': per_round_table(dn, 'test_acc', list(PAPER_METHODS)),
