@@ -45,6 +45,7 @@ if __name__ == '__main__':
     p.add_argument('--grids', default='split,ablation,mnist1d,cross'); p.add_argument('--seeds', default='0,1,2,3,4')
     p.add_argument('--jobs', type=int, default=2); p.add_argument('--quick', action='store_true')
     p.add_argument('--noises', default='0.1,0.2,0.4,0.6', help='noise ratios of the split, mnist1d and cross grids')
+    p.add_argument('--methods', default=None, help='only these methods of the fashion grid, comma-separated (to order a long grid)')
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(',')]; rounds = 3 if a.quick else 10
     NOISES = [float(t) for t in a.noises.split(',')]
@@ -60,7 +61,8 @@ if __name__ == '__main__':
         elif g == 'long': run_grid('digits', PAPER_METHODS, 0.4, seeds, HERE/'runs_long', **dict(kw, rounds=2 * rounds))
         elif g == 'fashion':
             fkw = dict(kw, csi_cache=HERE/'runs_fashion'/'.csi')
-            for t in sorted(NOISES, key=lambda t: (t not in (0.4, 0.6), -t)): run_grid('fashion', [*PAPER_METHODS, 'mqnet-paper'], t, seeds, HERE/'runs_fashion', **fkw)
+            ms = a.methods.split(',') if a.methods else [*PAPER_METHODS, 'mqnet-paper']
+            for t in sorted(NOISES, key=lambda t: (t not in (0.4, 0.6), -t)): run_grid('fashion', ms, t, seeds, HERE/'runs_fashion', **fkw)
         elif g == 'fashion-ablation':
             run_grid('fashion', ['mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react'], 0.4, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
