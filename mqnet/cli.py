@@ -87,7 +87,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     if not quiet:
         for t in noises:
             print(f"\ntest accuracy (%) by round, {dataset}, noise {t:g}, mean over seeds {seed_list}:")
-            print((100 * per_round_table(res[res.noise == t])).round(2).to_string())
+            print(per_round_table(res[res.noise == t]).to_string())          # already in %
     print(f"\nfinal test accuracy (%), mean ± std over {len(seed_list)} seed(s):")
     print(summary_table(res).to_string())
     qin = res.groupby('method').query_in_ratio.mean().reindex(ms)

@@ -19,6 +19,9 @@ def test_run_end_to_end_and_deterministic(cli, tmp_path):
     rc, out, err = cli(*RUN, '--methods', 'mqnet,conf,random', '--out', str(tmp_path/'a'))
     assert rc == 0, err
     assert 'test accuracy (%) by round' in out and 'final test accuracy (%)' in out and 'mean query IN ratio' in out
+    table = out.split('test accuracy (%) by round')[1].split('final test accuracy')[0]
+    accs = [float(w) for line in table.splitlines()[3:] for w in line.split()[1:]]
+    assert accs and all(0 <= a <= 100 for a in accs), table        # the per-round table is in %, as its title says
     res = pd.read_csv(tmp_path/'a'/'results.csv')
     assert sorted(res.method.unique()) == ['conf', 'mqnet', 'random'] and res['round'].max() == 3
     assert res.test_acc.between(0, 1).all()
