@@ -113,9 +113,9 @@ def read_idx(path) -> np.ndarray:
     path = Path(path)
     raw = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
     require(len(raw) >= 4 and raw[0] == raw[1] == 0 and raw[2] in _IDX_TYPES, f"{str(path)!r} is not an idx file (bad magic number).")
-    nd = raw[3]; dims = np.frombuffer(raw, '>i4', nd, 4).astype(int)
+    nd = raw[3]; dims = tuple(int(d) for d in np.frombuffer(raw, '>i4', nd, 4))
     data = np.frombuffer(raw, _IDX_TYPES[raw[2]], offset=4 + 4 * nd)
-    require(data.size == int(np.prod(dims)), f"{str(path)!r} is truncated: {data.size} values for shape {tuple(dims)}.")
+    require(data.size == int(np.prod(dims)), f"{str(path)!r} is truncated: {data.size} values for shape {dims}.")
     return data.reshape(dims).astype(np.dtype(_IDX_TYPES[raw[2]]).newbyteorder('='))
 
 def _idx_folder(root) -> Path|None:

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fastprogress.fastprogress import progress_bar
 from .core import require, Timings, atomic_write, atomic_save, get_device
 from .data import OpenSetData, Pool, SimulatedOracle, from_spec
-from .learner import TrainConfig, PRESETS, train_classifier, infer, Outputs
+from .learner import TrainConfig, PRESETS, train_classifier, infer
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, CSI_PRESETS, csi_embeddings
 from .strategies import Strategy, RoundState, get_strategy
@@ -91,7 +91,7 @@ class ActiveLearning:
         self.initial = float(default_initial(data, self.budget) if initial is None else initial)
         require(np.isfinite(self.initial) and self.initial >= top, f"initial {initial!r} is smaller than the cost of one label ({top:g}); the initial set needs at least max(c_in, c_ood).")
         train = train or default_train(data)
-        self.train = replace(train, ll=self.strategy.needs_ll, **(self.strategy.train_options() if self.strategy.needs_ll else {}))
+        self.train = replace(train, ll=self.strategy.needs_ll, **self.strategy.train_options())
         self.csi_cfg, self.csi_cache, self.oracle = csi or default_csi(data), csi_cache, oracle or SimulatedOracle(data)
         self.cbs, self.progress = list(cbs), progress
         self.history, self.round, self.record, self.state = [], 0, None, None
@@ -157,11 +157,10 @@ def _run_round(self:ActiveLearning):
         li = pool.labeled_in_idx
         learn = train_classifier(data.x[li], pool.labels[li], cfg=replace(self.train, seed=self.seed * 1000 + r), n_classes=data.k)
     dev = next(learn.model.parameters()).device
-    acc = lambda o, y: (o.logits.argmax(1).cpu() == torch.as_tensor(y)).float().mean().item() if len(y) else float('nan')
-    test_acc = acc(infer(learn, data.x_test), data.y_test)
+    acc = lambda logits, y: (logits.argmax(1).cpu() == torch.as_tensor(y)).float().mean().item() if len(y) else float('nan')
+    test_acc = acc(infer(learn, data.x_test).logits, data.y_test)
     out_val = infer(learn, data.x_val) if data.n_val else None          # the held-out part: validation accuracy, random validation
-    val_in = data.y_val >= 0 if data.n_val else np.zeros(0, bool)
-    val_acc = acc(Outputs(out_val.logits[torch.as_tensor(val_in, device=dev)], None, None), data.y_val[val_in]) if data.n_val else float('nan')
+    val_acc = acc(out_val.logits[torch.as_tensor(data.y_val >= 0, device=dev)], data.y_val[data.y_val >= 0]) if data.n_val else float('nan')
     with t('score'):
         out = infer(learn, data.x)
         T = lambda z: None if z is None else z.to(dev)
