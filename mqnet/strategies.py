@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_strategies.ipynb #969e3fb8
 from __future__ import annotations
-import math
+import heapq, math
 from dataclasses import dataclass, field, replace
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
@@ -130,15 +130,18 @@ class Badge(Strategy):
 
 # %% ../nbs/06_strategies.ipynb #1ec659d9
 def flcmi_greedy(s_uu:torch.Tensor, q_max:torch.Tensor, p_max:torch.Tensor, n:int, eta:float=1.0, nu:float=1.0) -> torch.Tensor:
-    "Greedy maximisation of FLCMI over a ground set with pairwise similarities `s_uu`; positions of `n` rows."
-    cap, pen = eta * q_max, nu * p_max
-    m = torch.zeros(len(s_uu), device=s_uu.device); chosen = torch.zeros(len(s_uu), dtype=torch.bool, device=s_uu.device)
-    val = lambda mm: (torch.minimum(mm, cap[:, None] if mm.ndim == 2 else cap) - (pen[:, None] if mm.ndim == 2 else pen)).clamp_min(0).sum(0)
-    out = []
-    for _ in range(min(n, len(s_uu))):
-        gain = val(torch.maximum(m[:, None], s_uu)) - val(m)
-        gain[chosen] = -float('inf'); i = int(gain.argmax())
-        out.append(i); chosen[i] = True; m = torch.maximum(m, s_uu[:, i])
+    "Lazy greedy maximisation of FLCMI over a ground set with pairwise similarities `s_uu` in [0, 1]; positions of `n` rows."
+    pen = (nu * p_max).double().cpu()
+    t = torch.maximum(torch.minimum(s_uu.double().cpu(), eta * q_max.double().cpu()[:, None]), pen[:, None])
+    cover, floor = t.T.contiguous().numpy(), pen.numpy().copy()  # row j: what candidate j covers
+    heap = [(-g, j) for j, g in enumerate(np.maximum(cover - floor, 0).sum(1))]; heapq.heapify(heap)
+    fresh, out = np.zeros(len(cover), dtype=int), []  # the step at which each bound was computed
+    for step in range(min(n, len(cover))):
+        while True:
+            _, j = heapq.heappop(heap)
+            if fresh[j] == step: break
+            fresh[j] = step; heapq.heappush(heap, (-np.maximum(cover[j] - floor, 0).sum(), j))
+        out.append(j); floor = np.maximum(floor, cover[j])
     return torch.tensor(out, dtype=torch.long)
 
 class Similar(Strategy):
