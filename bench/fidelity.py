@@ -4,6 +4,8 @@ python bench/fidelity.py preset        # Fashion CPU preset: augmentation and st
 python bench/fidelity.py ll            # the learning-loss head: accuracy with and without it at 20 / 56 / 500 labels
 python bench/fidelity.py csi           # Fashion CSI preset: purity AUROC and time
 python bench/fidelity.py loop          # MQ-Net variants (purity, meta-net training) over whole AL runs
+python bench/fidelity.py loop --settings fashion:split:0.4 --variants plus:mqnet,plus:conf+rank+classwise,conf,badge --seeds 0,1
+                                       # mqnet-plus candidates (plus:<options of PLUS joined by +>) against baselines
 Each writes bench/results/fidelity_<name>.csv (appending, one row per run, finished rows kept).
 """
 import sys, time, argparse, itertools, warnings
@@ -96,9 +98,26 @@ def options(variant):
     for part in variant.split('+'): kw.update(VARIANTS[part])
     return kw
 
+PLUS = {   # mqnet-plus candidates: what differs from today's mqnet (LL with its gradient cut, csi_ood, the official meta-training)
+    'mqnet': dict(),
+    'conf': dict(info='conf'),
+    'rank': dict(inputs='rank'),
+    'classwise': dict(select='classwise'),
+}
+
+def plus_options(variant):
+    "The MQNet options of a mqnet-plus candidate; 'conf+rank' combines several."
+    kw = {}
+    for part in variant.removeprefix('plus:').split('+'): kw.update(PLUS[part])
+    return kw
+
+CSI_CACHE = Path(__file__).parent/'runs_fashion'/'.csi'
+
 def run_variant(d, variant, seed, rounds=10):
-    if variant in ('random', 'conf', 'badge', 'coreset', 'll'): return ActiveLearning(d, variant, rounds=rounds, seed=seed, progress=False).run()
-    return ActiveLearning(d, MQNet(name=variant, **options(variant)), rounds=rounds, seed=seed, progress=False).run()
+    kw = dict(rounds=rounds, seed=seed, progress=False, csi_cache=CSI_CACHE)
+    if variant in ('random', 'conf', 'badge', 'coreset', 'll'): return ActiveLearning(d, variant, **kw).run()
+    if variant.startswith('plus:'): return ActiveLearning(d, MQNet(name=variant, **plus_options(variant)), **kw).run()
+    return ActiveLearning(d, MQNet(name=variant, **options(variant)), **kw).run()
 
 def loop(seeds, settings=(('digits', 'split', 0.4), ('digits', 'split', 0.6), ('digits', 'cross', 0.4)), variants=None):
     have = done('loop')

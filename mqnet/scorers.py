@@ -9,9 +9,9 @@ import numpy as np, torch, torch.nn.functional as F
 from .core import require
 
 # %% auto #0
-__all__ = ['INFORMATIVENESS', 'PURITY', 'conf', 'entropy', 'margin', 'll', 'knn_distance', 'coreset', 'msp', 'energy',
-           'react_threshold', 'react', 'mahalanobis', 'knn', 'ood_auroc', 'zscore', 'meta_input', 'ScoreContext',
-           'score']
+__all__ = ['META_INPUTS', 'INFORMATIVENESS', 'PURITY', 'conf', 'entropy', 'margin', 'll', 'knn_distance', 'coreset', 'msp',
+           'energy', 'react_threshold', 'react', 'mahalanobis', 'knn', 'ood_auroc', 'zscore', 'quantile', 'meta_input',
+           'ScoreContext', 'score']
 
 # %% ../nbs/03_scorers.ipynb #e7bc0d32
 def _finite(t, what):
@@ -112,10 +112,20 @@ def zscore(s:torch.Tensor, ref=None) -> torch.Tensor:
     std = r.std() if len(r) > 1 else s.new_tensor(0.)
     return (s - r.mean()) / (std if std > 0 else 1.)
 
-def meta_input(purity_raw, info_raw, ref=None) -> torch.Tensor:
-    "MQ-Net's input z = ⟨P, I⟩ = ⟨exp(z(purity)), exp(z(informativeness))⟩, shape N×2, all entries > 0."
+def quantile(s:torch.Tensor, ref=None) -> torch.Tensor:
+    "The share of `s[ref]` (all of `s` by default) at or below each entry of `s`: a monotone map onto [0, 1]."
+    s = _finite(torch.as_tensor(s), 'scores').float()
+    r = s if ref is None else s[torch.as_tensor(ref, device=s.device)]
+    require(len(r) > 0, "the reference set for the quantile is empty.")
+    return torch.searchsorted(r.sort().values, s, right=True).float() / len(r)
+
+META_INPUTS = ('exp', 'rank')
+def meta_input(purity_raw, info_raw, ref=None, transform:str='exp') -> torch.Tensor:
+    "MQ-Net's input z = ⟨P, I⟩, shape N×2: ⟨exp(z(purity)), exp(z(informativeness))⟩ (the paper), or their quantiles in `ref` ('rank')."
     p, i = torch.as_tensor(purity_raw), torch.as_tensor(info_raw)
     require(p.shape == i.shape and p.ndim == 1, f"purity and informativeness must be 1-d of one length (got {tuple(p.shape)} and {tuple(i.shape)}).")
+    require(transform in META_INPUTS, f"meta-input transform {transform!r} is unknown; use 'exp' or 'rank'.")
+    if transform == 'rank': return torch.stack([quantile(p, ref), quantile(i, ref)], 1)
     return torch.stack([zscore(p, ref).clamp(-20, 20).exp(), zscore(i, ref).clamp(-20, 20).exp()], 1)
 
 # %% ../nbs/03_scorers.ipynb #a01ab902

@@ -10,13 +10,13 @@ import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
 from .data import OpenSetData, Pool, OOD
 from .learner import Outputs
-from .scorers import ScoreContext, score, meta_input, knn_distance
+from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
 from .metanet import MonotoneMLP, MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
 
 # %% auto #0
-__all__ = ['LL_GRAD', 'STRATEGIES', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'complete', 'Random', 'ScoreStrategy',
-           'kcenter_greedy', 'Coreset', 'badge_select', 'Badge', 'flcmi_greedy', 'Similar', 'CCAL', 'MQNet',
-           'get_strategy']
+__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class', 'complete',
+           'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset', 'badge_select', 'Badge', 'flcmi_greedy', 'Similar',
+           'CCAL', 'MQNet', 'get_strategy']
 
 # %% ../nbs/06_strategies.ipynb #13f72f0b
 @dataclass
@@ -70,6 +70,15 @@ def by_score(state:RoundState, s:torch.Tensor) -> np.ndarray:
     s = np.asarray(torch.as_tensor(s).float().cpu())
     require(len(s) == len(state.unlabeled), f"a score over {len(s)} examples cannot rank {len(state.unlabeled)} unlabeled ones.")
     return state.unlabeled[np.lexsort((state.unlabeled, -s))]
+
+def by_class(state:RoundState, s:torch.Tensor, pred) -> np.ndarray:
+    "Unlabeled indices taking each predicted class's best in turn: every class's k-th best by `s` before any class's (k+1)-th."
+    s, pred = np.asarray(torch.as_tensor(s).float().cpu()), np.asarray(torch.as_tensor(pred).cpu())
+    require(len(s) == len(pred) == len(state.unlabeled), f"a score over {len(s)} and classes over {len(pred)} examples cannot rank {len(state.unlabeled)} unlabeled ones.")
+    best = np.lexsort((state.unlabeled, -s))                           # positions by decreasing score
+    turn = np.zeros(len(s), dtype=np.int64); p = pred[best]
+    for c in np.unique(p): turn[p == c] = np.arange((p == c).sum())   # rank within the predicted class
+    return state.unlabeled[best[np.argsort(turn, kind='stable')]]
 
 def complete(state:RoundState, chosen) -> np.ndarray:
     "The chosen unlabeled indices first, then the rest of the unlabeled pool in index order."
@@ -188,6 +197,7 @@ class CCAL(Strategy):
 
 # %% ../nbs/06_strategies.ipynb #1cb0647b
 LL_GRAD = {'cut': dict(ll_detach=0.0), 'joint': dict(ll_detach=0.6)}   # MQ-Net's learning-loss head: gradient into the backbone cut, or joint (LL's)
+SELECT = ('top', 'classwise')   # the query: the top of Φ (the paper), or Φ's best of each predicted class in turn
 
 class MQNet(Strategy):
     "MQ-Net: rank by a meta-net Φ(P, I) trained each round on the round's own queries."
@@ -195,11 +205,14 @@ class MQNet(Strategy):
     needs_ll = property(lambda self: self.info == 'll')
     purity = 'P'
     def __init__(self, info:str='ll', purity:str='csi_ood', combine:str='meta', constrained:bool=True,
-                 validation:str='self', meta:MetaConfig|None=None, ll_grad:str='cut', name:str='mqnet'):
+                 validation:str='self', meta:MetaConfig|None=None, ll_grad:str='cut', inputs:str='exp', select:str='top', name:str='mqnet'):
         require(combine in ('meta', 'sum', 'prod'), f"combine {combine!r} is unknown; use 'meta', 'sum' or 'prod'.")
         require(ll_grad in LL_GRAD, f"ll_grad {ll_grad!r} is unknown; use 'cut' or 'joint'.")
         require(validation in ('self', 'random'), f"validation {validation!r} is unknown; use 'self' or 'random'.")
+        require(inputs in META_INPUTS, f"inputs {inputs!r} is unknown; use 'exp' (the paper's) or 'rank'.")
+        require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's) or 'classwise'.")
         self.info, self.purity_name, self.combine, self.validation, self.ll_grad, self.name = info, purity, combine, validation, ll_grad, name
+        self.inputs, self.select = inputs, select
         self.meta = replace(meta or MetaConfig.preset('official'), constrained=constrained)
         self.net, self.rounds = None, []
     def _context(self, state):
@@ -216,14 +229,16 @@ class MQNet(Strategy):
         u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
         ctx = self._context(state)                                       # raw scores for every pool (and held-out) example
         p_raw, i_raw = score(self.purity_name, ctx), score(self.info, ctx)
-        z = meta_input(p_raw, i_raw, ref=u)                              # statistics over the unlabeled pool
+        z = meta_input(p_raw, i_raw, ref=u, transform=self.inputs)       # statistics over the unlabeled pool
         self._z, self._logits = z, ctx.logits                            # for update()
         zu = z[u]
         if self.combine == 'sum' or (self.combine == 'meta' and self.net is None): phi = zu[:, 0] + zu[:, 1]
         elif self.combine == 'prod': phi = zu[:, 0] * zu[:, 1]
         else: phi = meta_score(self.net, zu)
         return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[u], self.info: i_raw[u]}
-    def order(self, state, scores): return by_score(state, scores['phi'])
+    def order(self, state, scores):
+        if self.select == 'top': return by_score(state, scores['phi'])
+        return by_class(state, scores['phi'], state.out.logits[torch.as_tensor(state.unlabeled, device=state.out.logits.device)].argmax(1))
     def update(self, state, queried):
         if self.combine != 'meta': return
         idx = np.asarray(queried); labels = state.pool.labels[idx]
