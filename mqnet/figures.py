@@ -14,7 +14,8 @@ from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
 
 # %% auto #0
-__all__ = ['FIELDS', 'COUNTS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'write_report']
+__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'per_class',
+           'plot_classes', 'write_report']
 
 # %% ../nbs/09_figures.ipynb #5339859b
 def save_figure(fig, path) -> Path:
@@ -78,6 +79,30 @@ def plot_landscapes(records:list, by:str='round', values=None, seed:int=0):
     fig.tight_layout()
     return fig, pd.DataFrame(rows)
 
+# %% ../nbs/09_figures.ipynb #ec303339
+CLASS_FIELDS = {'labeled_per_class': 'labeled IN examples', 'query_per_class': 'queried IN examples', 'test_acc_per_class': 'test accuracy (%)'}
+
+def per_class(df:pd.DataFrame, field:str='labeled_per_class') -> pd.DataFrame:
+    "The `a|b|…` column `field` as a long table: one row per (run, round, IN class) with its `value`."
+    require(field in CLASS_FIELDS, f"field {field!r} is not a per-class field; choose one of {', '.join(CLASS_FIELDS)}.")
+    require(field in df.columns and df[field].notna().any(), f"the results have no {field!r} column (runs recorded before it existed).")
+    d = df[df[field].notna()]
+    vals = d[field].astype(str).str.split('|', expand=True).apply(pd.to_numeric, errors='coerce')
+    long = d[['method', 'noise', 'seed', 'round']].join(vals).melt(id_vars=['method', 'noise', 'seed', 'round'], var_name='cls', value_name='value')
+    return long.assign(value=long.value * (100 if field == 'test_acc_per_class' else 1)).dropna(subset=['value'])
+
+def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, seed:int|None=None, title:str|None=None):
+    "`field` per IN class over rounds, one panel per method and noise ratio (one seed, or the mean over seeds with ± 1 std bands)."
+    d = df if methods is None else df[df.method.isin(methods)]
+    if seed is not None: d = d[d.seed == seed]
+    require(len(d) > 0, "there are no results to plot.")
+    long = per_class(d, field)
+    g = sns.relplot(data=long, x='round', y='value', hue='cls', col='method', row='noise', kind='line', errorbar='sd', height=2.4, aspect=1.1,
+                    col_order=list(dict.fromkeys(d.method)), palette='tab10')
+    g.set_axis_labels('round', CLASS_FIELDS[field]); g.set_titles('{col_name}, noise {row_name}'); g.legend.set_title('IN class')
+    if title: g.figure.suptitle(title, y=1.02)
+    return g
+
 # %% ../nbs/09_figures.ipynb #01c09db2
 def write_report(src, out=None, seed:int=0) -> list:
     "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out`; the files written."
@@ -100,6 +125,11 @@ def write_report(src, out=None, seed:int=0) -> list:
             g = plot_rounds(d, field, title=data)
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
             put(f'{field}_{data}.csv', ((1 if field in COUNTS else 100) * d.pivot_table(index=['noise', 'method'], columns='round', values=field)).round(2).to_csv())
+        for field in CLASS_FIELDS:                                 # where the labels go: MQ-Net beside RANDOM and the strong baselines
+            dm = d[d.method.isin(['random', 'conf', 'badge', 'mqnet', 'mqnet-plus'])]
+            if field not in dm or dm[field].isna().all(): continue
+            g = plot_classes(dm, field, title=data)
+            files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
     if src.is_dir():
         recs = [r for r in landscapes(src) if r['setup'] in ('digits', res.dataset.iloc[0])]
         for by in ('round', 'noise'):

@@ -18,7 +18,7 @@ from .strategies import Strategy, RoundState, get_strategy
 
 # %% auto #0
 __all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'default_budget', 'default_initial', 'default_train',
-           'default_csi', 'ALCallback', 'class_counts', 'balance', 'ActiveLearning']
+           'default_csi', 'ALCallback', 'class_counts', 'balance', 'class_accuracy', 'ActiveLearning']
 
 # %% ../nbs/07_loop.ipynb #38045f65
 PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'fashion': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
@@ -63,7 +63,7 @@ class ALCallback:
 # %% ../nbs/07_loop.ipynb #b5a331a0
 RECORD = ['dataset', 'method', 'noise', 'seed', 'round', 'n_labeled_in', 'n_labeled_ood', 'spent', 'test_acc', 'val_acc',
           'n_queried', 'query_in_ratio', 'purity_auroc', 'purity_score', 'classes_labeled', 'min_class_share', 'labeled_per_class',
-          'query_per_class', 'meta_live', 't_train', 't_score', 't_select', 't_meta']
+          'query_per_class', 'test_acc_per_class', 'meta_live', 't_train', 't_score', 't_select', 't_meta']
 
 def class_counts(labels:np.ndarray, k:int) -> np.ndarray:
     "How many of `labels` fall in each IN class 0..k-1 (OOD and unlabeled are not counted)."
@@ -73,6 +73,11 @@ def balance(counts) -> dict:
     "The record's coverage figures of per-class counts: classes with a label, the smallest class share, the counts as 'a|b|…'."
     c = np.asarray(counts); n = c.sum()
     return dict(classes_labeled=int((c > 0).sum()), min_class_share=float(c.min() / n) if n else float('nan'), labeled_per_class='|'.join(map(str, c)))
+
+def class_accuracy(pred, y, k:int) -> str:
+    "Accuracy on each IN class 0..k-1 as 'a|b|…' (three decimals; 'nan' for a class without examples)."
+    pred, y = np.asarray(pred), np.asarray(y)
+    return '|'.join('nan' if not (y == c).any() else f"{(pred[y == c] == c).mean():.3f}" for c in range(k))
 STATE, HISTORY = 'state.pt', 'history.csv'
 
 class ActiveLearning:
@@ -158,7 +163,7 @@ def _run_round(self:ActiveLearning):
         learn = train_classifier(data.x[li], pool.labels[li], cfg=replace(self.train, seed=self.seed * 1000 + r), n_classes=data.k)
     dev = next(learn.model.parameters()).device
     acc = lambda logits, y: (logits.argmax(1).cpu() == torch.as_tensor(y)).float().mean().item() if len(y) else float('nan')
-    test_acc = acc(infer(learn, data.x_test).logits, data.y_test)
+    test_logits = infer(learn, data.x_test).logits; test_acc = acc(test_logits, data.y_test)
     out_val = infer(learn, data.x_val) if data.n_val else None          # the held-out part: validation accuracy, random validation
     val_acc = acc(out_val.logits[torch.as_tensor(data.y_val >= 0, device=dev)], data.y_val[data.y_val >= 0]) if data.n_val else float('nan')
     with t('score'):
@@ -183,6 +188,7 @@ def _run_round(self:ActiveLearning):
                        test_acc=test_acc, n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'),
                        purity_auroc=auroc, purity_score=p_name or 'msp', val_acc=val_acc, **balance(counts),
                        query_per_class='|'.join(map(str, class_counts(pool.labels[queried], data.k))),
+                       test_acc_per_class=class_accuracy(test_logits.argmax(1).cpu().numpy(), data.y_test, data.k),
                        meta_live=self.strategy.diagnostics().get('meta_live', float('nan')), t_train=t.get('train', 0.), t_score=t.get('score', 0.),
                        t_select=t.get('select', 0.), t_meta=t.get('meta', 0.))
     self.history.append(self.record); self.round += 1
