@@ -103,6 +103,8 @@ PLUS = {   # mqnet-plus candidates: what differs from today's mqnet (LL with its
     'conf': dict(info='conf'),
     'rank': dict(inputs='rank'),
     'classwise': dict(select='classwise'),
+    'diverse': dict(select='diverse'),
+    'diverse4': dict(select='diverse', shortlist=4.0),
 }
 
 def plus_options(variant):

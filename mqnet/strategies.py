@@ -197,7 +197,7 @@ class CCAL(Strategy):
 
 # %% ../nbs/06_strategies.ipynb #1cb0647b
 LL_GRAD = {'cut': dict(ll_detach=0.0), 'joint': dict(ll_detach=0.6)}   # MQ-Net's learning-loss head: gradient into the backbone cut, or joint (LL's)
-SELECT = ('top', 'classwise')   # the query: the top of Φ (the paper), or Φ's best of each predicted class in turn
+SELECT = ('top', 'classwise', 'diverse')   # the query: the top of Φ (the paper), Φ's best of each predicted class in turn, or BADGE within Φ's shortlist
 
 class MQNet(Strategy):
     "MQ-Net: rank by a meta-net Φ(P, I) trained each round on the round's own queries."
@@ -205,14 +205,15 @@ class MQNet(Strategy):
     needs_ll = property(lambda self: self.info == 'll')
     purity = 'P'
     def __init__(self, info:str='ll', purity:str='csi_ood', combine:str='meta', constrained:bool=True,
-                 validation:str='self', meta:MetaConfig|None=None, ll_grad:str='cut', inputs:str='exp', select:str='top', name:str='mqnet'):
+                 validation:str='self', meta:MetaConfig|None=None, ll_grad:str='cut', inputs:str='exp', select:str='top', shortlist:float=2.0, name:str='mqnet'):
         require(combine in ('meta', 'sum', 'prod'), f"combine {combine!r} is unknown; use 'meta', 'sum' or 'prod'.")
         require(ll_grad in LL_GRAD, f"ll_grad {ll_grad!r} is unknown; use 'cut' or 'joint'.")
         require(validation in ('self', 'random'), f"validation {validation!r} is unknown; use 'self' or 'random'.")
         require(inputs in META_INPUTS, f"inputs {inputs!r} is unknown; use 'exp' (the paper's) or 'rank'.")
-        require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's) or 'classwise'.")
+        require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's), 'classwise' or 'diverse'.")
+        require(shortlist >= 1, f"shortlist {shortlist!r} must be at least 1 (a multiple of the query size).")
         self.info, self.purity_name, self.combine, self.validation, self.ll_grad, self.name = info, purity, combine, validation, ll_grad, name
-        self.inputs, self.select = inputs, select
+        self.inputs, self.select, self.shortlist = inputs, select, shortlist
         self.meta = replace(meta or MetaConfig.preset('official'), constrained=constrained)
         self.net, self.rounds = None, []
     def _context(self, state):
@@ -237,8 +238,14 @@ class MQNet(Strategy):
         else: phi = meta_score(self.net, zu)
         return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[u], self.info: i_raw[u]}
     def order(self, state, scores):
-        if self.select == 'top': return by_score(state, scores['phi'])
-        return by_class(state, scores['phi'], state.out.logits[torch.as_tensor(state.unlabeled, device=state.out.logits.device)].argmax(1))
+        best = by_score(state, scores['phi'])
+        if self.select == 'top': return best
+        u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
+        if self.select == 'classwise': return by_class(state, scores['phi'], state.out.logits[u].argmax(1))
+        short = torch.as_tensor(best[:int(self.shortlist * state.max_queries)])   # 'diverse': BADGE's k-means++ within the top of Φ
+        pos = badge_select(state.out.logits[short], state.out.features[short], state.max_queries, int(rng(state.seed, state.round, 5).integers(2**31)))
+        chosen = short.numpy()[pos.numpy()]
+        return np.concatenate([chosen, best[~np.isin(best, chosen)]])
     def update(self, state, queried):
         if self.combine != 'meta': return
         idx = np.asarray(queried); labels = state.pool.labels[idx]
