@@ -13,6 +13,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            round, initial 500), noise 40/60/10/20% in that order, the 8 methods and MQ-Net as the paper writes it
            (mqnet-paper); the CPU presets (fast_cnn, 1,200 steps; CSI 1,000 steps). Runs in bench/runs_fashion/.
   fashion-ablation  Fashion 40%: the meta-inputs of Table 4 (CONF/LL x CSI/ReAct)
+  plus     mqnet-plus and its ablations (one option changed each: mqnet-plus-conf, -exp, -top) on Fashion (the --noises given),
+           then mqnet-plus on the digits split and cross grids
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv).
 
@@ -32,6 +34,7 @@ from mqnet.core import atomic_write
 
 HERE = Path(__file__).parent
 NOISES = [0.1, 0.2, 0.4, 0.6]
+PLUS = ['mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top']
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
 
 def trainable(c_ood, seed):
@@ -65,9 +68,16 @@ if __name__ == '__main__':
             for t in sorted(NOISES, key=lambda t: (t not in (0.4, 0.6), -t)): run_grid('fashion', ms, t, seeds, HERE/'runs_fashion', **fkw)
         elif g == 'fashion-ablation':
             run_grid('fashion', ['mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react'], 0.4, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
+        elif g == 'plus':
+            fkw = dict(kw, csi_cache=HERE/'runs_fashion'/'.csi')
+            for t in sorted(NOISES, key=lambda t: (t not in (0.4, 0.6), -t)):
+                run_grid('fashion', PLUS if t == 0.4 else PLUS[:1], t, seeds, HERE/'runs_fashion', **fkw)
+            run_grid('digits', PLUS[:1], NOISES, seeds, runs, **kw); run_grid('digits', PLUS[:1], NOISES, seeds, runs, ood='patches', **kw)
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
         src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv')}.get(g, (runs, 'experiments.csv'))
+                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv')}.get(g, (runs, 'experiments.csv'))
         res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
+        keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
+        res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only
         atomic_write(HERE/'results'/csv, res.to_csv(index=False))

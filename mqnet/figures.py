@@ -118,7 +118,7 @@ def write_report(src, out=None, seed:int=0) -> list:
     res = res.assign(data=_label(res.assign(ood=res['ood'] if 'ood' in res else '')))
     for data, d in res[res.c_ood == 1].groupby('data') if 'c_ood' in res else res.groupby('data'):
         from mqnet.strategies import PAPER_METHODS
-        d = d[d.method.isin([*PAPER_METHODS, 'mqnet-paper'])]
+        d = d[d.method.isin([*PAPER_METHODS, 'mqnet-paper', 'mqnet-plus'])]
         if not len(d): continue
         for field in ('test_acc', 'query_in_ratio', 'purity_auroc', 'classes_labeled', 'min_class_share', 'meta_live'):
             if field not in d or d[field].isna().all(): continue      # runs recorded before the field existed

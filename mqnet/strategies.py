@@ -14,9 +14,9 @@ from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
 from .metanet import MonotoneMLP, MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
 
 # %% auto #0
-__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class', 'complete',
-           'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset', 'badge_select', 'Badge', 'flcmi_greedy', 'Similar',
-           'CCAL', 'MQNet', 'get_strategy']
+__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class',
+           'complete', 'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset', 'badge_select', 'Badge', 'flcmi_greedy',
+           'Similar', 'CCAL', 'MQNet', 'get_strategy']
 
 # %% ../nbs/06_strategies.ipynb #13f72f0b
 @dataclass
@@ -278,6 +278,7 @@ STRATEGIES = {
     'margin': lambda **kw: ScoreStrategy('margin'), 'll': lambda **kw: ScoreStrategy('ll'),
     'coreset': lambda **kw: Coreset(**kw), 'badge': lambda **kw: Badge(**kw), 'similar': lambda **kw: Similar(**kw), 'ccal': lambda **kw: CCAL(**kw),
 }
+PLUS = dict(inputs='rank', select='diverse')   # mqnet-plus: quantile meta-inputs, BADGE's k-means++ within Φ's shortlist
 def _mqnet(name, **fixed): return lambda **kw: MQNet(**{**fixed, **kw, 'name': name})
 STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet': {},
@@ -288,6 +289,8 @@ STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet-noskyline': dict(constrained=False), 'mqnet-randval': dict(validation='random'),
     'mqnet-conf-csi': dict(info='conf', purity='csi'), 'mqnet-conf-react': dict(info='conf', purity='react'),
     'mqnet-ll-react': dict(info='ll', purity='react'),
+    'mqnet-plus': PLUS,                                                                           # past the paper: see "mqnet-plus" below
+    'mqnet-plus-conf': {**PLUS, 'info': 'conf'}, 'mqnet-plus-exp': {**PLUS, 'inputs': 'exp'}, 'mqnet-plus-top': {**PLUS, 'select': 'top'},
 }.items()})
 PAPER_METHODS = ('random', 'conf', 'coreset', 'll', 'badge', 'ccal', 'similar', 'mqnet')
 
