@@ -216,6 +216,8 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
         out[f'{name}_{data}'] = summary_table(d)
         variants = df[(df.c_ood == 1) & (df.dataset == data) & (df.setup == setup) & df.method.isin(['mqnet', 'mqnet-paper', 'mqnet-official'])]
         if variants.method.nunique() > 1: out[f'variants_{data}_{setup}'] = summary_table(variants)   # the default against the faithful versions
+        plus = df[(df.c_ood == 1) & (df.dataset == data) & (df.setup == setup) & df.method.isin([*PAPER_METHODS, 'mqnet-plus'])]
+        if 'mqnet-plus' in set(plus.method): out[f'plus_{data}_{setup}'] = summary_table(plus, reference='mqnet-plus')
         for t in sorted(d.noise.unique()):
             dn = d[d.noise == t]
             out[f'table8_{data}_{setup}_noise{t:g}'] = pd.concat({'acc': per_round_table(dn, 'test_acc', list(PAPER_METHODS)),
@@ -229,6 +231,8 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
             t = final_round(d1[d1.method.isin(META_INPUTS)]).groupby('method').test_acc.agg(['mean', 'std'])
             out[f'table2_{data}'] = pd.DataFrame({'meta-input': [META_INPUTS[m] for m in META_INPUTS],
                                                   'final acc (%)': [_pm(t.loc[m, 'mean'], t.loc[m, 'std']) for m in META_INPUTS]}).set_index('meta-input')
+        abl = [m for m in ('mqnet', 'mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top') if m in set(d1.method)]
+        if 'mqnet-plus' in abl and len(abl) >= 2: out[f'plus_ablation_{data}'] = per_round_table(d1, 'test_acc', abl).loc[abl]
         for name, ms in [('table3', ['mqnet-randval', 'mqnet']), ('table4', ['mqnet-noskyline', 'mqnet']), ('table5', ['mqnet-sum', 'mqnet-prod', 'mqnet'])]:
             if have(ms): out[f'{name}_{data}'] = per_round_table(d1, 'test_acc', ms)
         costs = sorted(d.c_ood.unique())
