@@ -128,7 +128,8 @@ def write_report(src, out=None, seed:int=0) -> list:
         for field in CLASS_FIELDS:                                 # where the labels go: MQ-Net beside RANDOM and the strong baselines
             dm = d[d.method.isin(['random', 'conf', 'badge', 'mqnet', 'mqnet-plus'])]
             if field not in dm or dm[field].isna().all(): continue
-            g = plot_classes(dm, field, title=data)
+            if not (dm.seed == seed).any(): continue
+            g = plot_classes(dm, field, seed=seed, title=f'{data}, seed {seed} (each seed is another class split)')
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
     if src.is_dir():
         recs = [r for r in landscapes(src) if r['setup'] in ('digits', res.dataset.iloc[0])]
