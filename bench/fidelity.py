@@ -5,7 +5,7 @@ python bench/fidelity.py ll            # the learning-loss head: accuracy with a
 python bench/fidelity.py csi           # Fashion CSI preset: purity AUROC and time
 python bench/fidelity.py loop          # MQ-Net variants (purity, meta-net training) over whole AL runs
 python bench/fidelity.py loop --settings fashion:split:0.4 --variants plus:mqnet,plus:conf+rank+classwise,conf,badge --seeds 0,1
-                                       # mqnet-plus candidates (plus:<options of PLUS joined by +>) against baselines
+                                       # mqnet-plus candidates (plus:<entries of PLUS_CANDIDATES joined by +>) against baselines
 Each writes bench/results/fidelity_<name>.csv (appending, one row per run, finished rows kept).
 """
 import sys, time, argparse, itertools, warnings
@@ -92,13 +92,13 @@ VARIANTS = {   # name: what differs from FAITHFUL
     'meta=official': dict(meta=MetaConfig.preset('official')),
 }
 
-def options(variant):
-    "The MQNet options of a variant; 'a+b' combines several."
-    kw = dict(FAITHFUL)
-    for part in variant.split('+'): kw.update(VARIANTS[part])
+def options(variant, table=VARIANTS, base=FAITHFUL):
+    "The MQNet options of a variant of `base`; 'a+b' combines several entries of `table`."
+    kw = dict(base)
+    for part in variant.split('+'): kw.update(table[part])
     return kw
 
-PLUS = {   # mqnet-plus candidates: what differs from today's mqnet (LL with its gradient cut, csi_ood, the official meta-training)
+PLUS_CANDIDATES = {   # mqnet-plus candidates: what differs from today's mqnet (LL with its gradient cut, csi_ood, the official meta-training)
     'mqnet': dict(),
     'conf': dict(info='conf'),
     'rank': dict(inputs='rank'),
@@ -107,18 +107,12 @@ PLUS = {   # mqnet-plus candidates: what differs from today's mqnet (LL with its
     'diverse4': dict(select='diverse', shortlist=4.0),
 }
 
-def plus_options(variant):
-    "The MQNet options of a mqnet-plus candidate; 'conf+rank' combines several."
-    kw = {}
-    for part in variant.removeprefix('plus:').split('+'): kw.update(PLUS[part])
-    return kw
-
 CSI_CACHE = Path(__file__).parent/'runs_fashion'/'.csi'
 
 def run_variant(d, variant, seed, rounds=10):
     kw = dict(rounds=rounds, seed=seed, progress=False, csi_cache=CSI_CACHE)
     if variant in ('random', 'conf', 'badge', 'coreset', 'll'): return ActiveLearning(d, variant, **kw).run()
-    if variant.startswith('plus:'): return ActiveLearning(d, MQNet(name=variant, **plus_options(variant)), **kw).run()
+    if variant.startswith('plus:'): return ActiveLearning(d, MQNet(name=variant, **options(variant.removeprefix('plus:'), PLUS_CANDIDATES, {})), **kw).run()
     return ActiveLearning(d, MQNet(name=variant, **options(variant)), **kw).run()
 
 def loop(seeds, settings=(('digits', 'split', 0.4), ('digits', 'split', 0.6), ('digits', 'cross', 0.4)), variants=None):

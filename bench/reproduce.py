@@ -18,10 +18,9 @@ DEFAULT = ['runs/digits/noise0.4/mqnet/seed0', 'runs/digits/noise0.6/mqnet/seed1
 def reproduce(run:Path, cache) -> list:
     "Fields of `run`'s recorded history that a fresh run of the same config does not reproduce."
     rec = pd.read_csv(run/'history.csv')
-    sd = torch.load(run/'state.pt', weights_only=False)
     with tempfile.TemporaryDirectory() as tmp:
         al = ActiveLearning.resume(run, csi_cache=cache, progress=False)       # the data and settings of the recorded run
-        fresh = ActiveLearning(al.data, sd['config']['method'], rounds=len(rec), budget=al.budget, c_in=al.pool.c_in, c_ood=al.pool.c_ood,
+        fresh = ActiveLearning(al.data, al.strategy.name, rounds=len(rec), budget=al.budget, c_in=al.pool.c_in, c_ood=al.pool.c_ood,
                                seed=al.seed, train=al.train, csi=al.csi_cfg, out=Path(tmp)/'run', csi_cache=cache, progress=False, initial=al.initial).run()
     cols = [c for c in rec.columns if not c.startswith('t_') and c in fresh]
     return [c for c in cols if not (fresh[c].astype(str).values == rec[c].astype(str).values).all()]

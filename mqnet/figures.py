@@ -125,10 +125,9 @@ def write_report(src, out=None, seed:int=0) -> list:
             g = plot_rounds(d, field, title=data)
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
             put(f'{field}_{data}.csv', ((1 if field in COUNTS else 100) * d.pivot_table(index=['noise', 'method'], columns='round', values=field)).round(2).to_csv())
-        for field in CLASS_FIELDS:                                 # where the labels go: MQ-Net beside RANDOM and the strong baselines
-            dm = d[d.method.isin(['random', 'conf', 'badge', 'mqnet', 'mqnet-plus'])]
+        dm = d[d.method.isin(['random', 'conf', 'badge', 'mqnet', 'mqnet-plus']) & (d.seed == seed)]   # where the labels go: MQ-Net beside RANDOM and the strong baselines
+        for field in CLASS_FIELDS:
             if field not in dm or dm[field].isna().all(): continue
-            if not (dm.seed == seed).any(): continue
             g = plot_classes(dm, field, seed=seed, title=f'{data}, seed {seed} (each seed is another class split)')
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
     if src.is_dir():

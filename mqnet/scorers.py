@@ -104,19 +104,22 @@ def ood_auroc(purity, is_in) -> float:
     return float(roc_auc_score(m, p))
 
 # %% ../nbs/03_scorers.ipynb #76685e94
-def zscore(s:torch.Tensor, ref=None) -> torch.Tensor:
-    "`(s - mean) / std` with the statistics of `s[ref]` (all of `s` by default)."
+def _with_reference(s, ref, what:str):
+    "Scores `s` as floats and the reference part `s[ref]` (all of `s` by default) that `what` takes its statistics from."
     s = _finite(torch.as_tensor(s), 'scores').float()
     r = s if ref is None else s[torch.as_tensor(ref, device=s.device)]
-    require(len(r) > 0, "the reference set for the z-score is empty.")
+    require(len(r) > 0, f"the reference set for the {what} is empty.")
+    return s, r
+
+def zscore(s:torch.Tensor, ref=None) -> torch.Tensor:
+    "`(s - mean) / std` with the statistics of `s[ref]` (all of `s` by default)."
+    s, r = _with_reference(s, ref, 'z-score')
     std = r.std() if len(r) > 1 else s.new_tensor(0.)
     return (s - r.mean()) / (std if std > 0 else 1.)
 
 def quantile(s:torch.Tensor, ref=None) -> torch.Tensor:
     "The share of `s[ref]` (all of `s` by default) at or below each entry of `s`: a monotone map onto [0, 1]."
-    s = _finite(torch.as_tensor(s), 'scores').float()
-    r = s if ref is None else s[torch.as_tensor(ref, device=s.device)]
-    require(len(r) > 0, "the reference set for the quantile is empty.")
+    s, r = _with_reference(s, ref, 'quantile')
     return torch.searchsorted(r.sort().values, s, right=True).float() / len(r)
 
 META_INPUTS = ('exp', 'rank')
