@@ -5,14 +5,16 @@
 # %% ../nbs/08a_cli.ipynb #9e614f0e
 from __future__ import annotations
 import sys, functools, warnings
+from pathlib import Path
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
 from .core import require
 from .data import split_dataset, cross_dataset, Pool
-from .experiments import run_grid, summary_table, check_grid, per_round_table
+from .experiments import run_grid, summary_table, check_grid, per_round_table, conclude, default_jobs
 
 # %% auto #0
-__all__ = ['mqnet_run_main', 'mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'mqnet_report']
+__all__ = ['mqnet_run_main', 'mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'accuracy_figure',
+           'mqnet_report']
 
 # %% ../nbs/08a_cli.ipynb #a9338a1c
 def cli_errors(f):
@@ -71,8 +73,8 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
               ood:str=None,                    # cross-dataset noise source (e.g. patches); default: split-dataset
               root:str=None,                   # folder holding the data set's files
               out:str='runs',                  # folder of the runs (one subfolder per run)
-              resume:bool=False,               # continue unfinished runs in --out and skip complete ones
-              jobs:int=1,                      # runs in parallel processes (one per CPU core or GPU)
+              fresh:bool=False,                # start this grid's runs in --out over (by default a finished run is reused, an unfinished one continued)
+              jobs:int=None,                   # runs in parallel processes (default: one per CPU core, or per GPU, each with one thread)
               pool:bool=False,                 # only print the open-set pool and exit
               quiet:bool=False):               # print only the final comparison
     "Open-set active learning: run methods × noise ratios × seeds and compare them."
@@ -81,9 +83,11 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
         for t in noises: print(pool_summary(dataset, t, seed_list[0] if seed_list else 0, ood, root, c_in, c_ood))
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
-    res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root,
-                   resume=resume, iters=iters, holdout=holdout, jobs=jobs, threads=1 if jobs > 1 else None, log=None if quiet else print)
-    res = res[res.method.isin(ms) & res.noise.isin(noises) & res.seed.isin(seed_list) & (res.dataset == dataset)]
+    j = default_jobs() if jobs is None else jobs
+    res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
+                   iters=iters, holdout=holdout, jobs=j, threads=1 if isinstance(j, int) and j > 1 else None, log=None if quiet else print)
+    res = res[res.method.isin(ms) & res.noise.isin(noises) & res.seed.isin(seed_list) & (res.dataset == dataset) & (res.ood == (ood or ''))
+              & (res.c_in == c_in) & (res.c_ood == c_ood)]
     if not quiet:
         for t in noises:
             print(f"\ntest accuracy (%) by round, {dataset}, noise {t:g}, mean over seeds {seed_list}:")
@@ -92,6 +96,20 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     print(summary_table(res).to_string())
     qin = res.groupby('method').query_in_ratio.mean().reindex(ms)
     print("\nmean query IN ratio: " + ", ".join(f"{m} {v:.2f}" for m, v in qin.items()))
+    print('\n' + conclude(res))
+    if quiet: return
+    fig = accuracy_figure(res, out, dataset + (f'+{ood}' if ood else ''))
+    where = Path(out)/(dataset + (f'+{ood}' if ood else ''))/(f'noise{noises[0]:g}' if len(noises) == 1 else 'noise<τ>')/'<method>'/'seed<s>'
+    print(f"\nruns: {where}/ (history.csv: one row per round); "
+          f"every round of every run in {Path(out)/'results.csv'}\nfigure: {fig} (test accuracy over rounds)\n"
+          f"the paper's tables and figures for these runs: mqnet_report {out}")
+
+def accuracy_figure(res, out, name:str) -> Path:
+    "Save test accuracy over rounds (mean ± std over seeds, one panel per noise ratio) as `out/accuracy_<name>.png`."
+    from mqnet.figures import plot_rounds, save_figure
+    import matplotlib.pyplot as plt
+    g = plot_rounds(res, title=f'{name}: test accuracy over rounds'); p = save_figure(g.figure, Path(out)/f'accuracy_{name}.png'); plt.close(g.figure)
+    return p
 
 mqnet_run_main = console(mqnet_run)
 

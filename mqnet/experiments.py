@@ -4,18 +4,18 @@
 
 # %% ../nbs/08_experiments.ipynb #326b90d2
 from __future__ import annotations
-import sys, functools, warnings, json, time
+import os, sys, shutil, functools, warnings, json, time
 from dataclasses import replace
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, torch
 from .core import require, atomic_write
 from .data import split_dataset, cross_dataset, from_spec, Pool, SOURCES
 from .strategies import STRATEGIES, PAPER_METHODS
 from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint, default_train
 
 # %% auto #0
-__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'run_grid', 'final_round', 'summary_table',
-           'per_round_table', 'to_markdown', 'paper_tables', 'check_claims']
+__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'default_jobs', 'run_grid', 'final_round',
+           'summary_table', 'conclude', 'per_round_table', 'to_markdown', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1.) -> Path:
@@ -60,8 +60,8 @@ def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cach
     train = None if iters is None else replace(default_train(data), iters=int(iters))
     return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache, progress=False)
 
-def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None):
-    "Each run's ActiveLearning, checked against its folder before anything runs."
+def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False):
+    "Each run's ActiveLearning, checked against its folder before anything runs: ('new' | 'resume' | 'done' | 'fresh', folder, run)."
     runs = []
     for ds in datasets:
         for t in noises:
@@ -70,10 +70,11 @@ def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, hol
                 for m in methods:
                     d = run_dir(out, ds, t, m, s, ood, kw['c_ood'], kw['c_in'])
                     al = _new_run(data, m, s, d, **kw)
-                    if (d/STATE).exists():
+                    if fresh and d.exists(): al._check_initial(); runs.append(('fresh', d, al))
+                    elif (d/STATE).exists():
                         sd = _load_checkpoint(d)
-                        al._require_same(sd['config'], "use another out folder.")
-                        require(resume, f"{str(d)!r} already holds this run; pass --resume (resume=True) to continue or skip it.")
+                        al._require_same(sd['config'], "use another out folder (--out), or start it over with --fresh (fresh=True).")
+                        require(resume, f"{str(d)!r} already holds this run; pass resume=True to continue or reuse it.")
                         if len(sd['history']) >= kw['rounds']: runs.append(('done', d, None)); continue
                         runs.append(('resume', d, ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)))
                     else: al._check_initial(); runs.append(('new', d, al))
@@ -121,23 +122,38 @@ def _csi_job(args):
     data = _from_spec(spec)
     for cfg in cfgs: csi_embeddings(data, cfg, csi_cache)
 
+def default_jobs() -> int:
+    "Processes for a grid: one per GPU where there are GPUs, else one per CPU core this process may use."
+    if torch.cuda.is_available(): return torch.cuda.device_count()
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
+def _heavy(al) -> bool: return bool(al.strategy.needs_csi or al.strategy.needs_semantic or getattr(al.strategy, 'combine', '') == 'meta')
+
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
-             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int=1, threads:int|None=None, iters:int|None=None,
-             holdout:int|None=None, log=print) -> pd.DataFrame:
-    "Run every (dataset, noise, seed, method), skipping complete runs and resuming unfinished ones, in `jobs` processes; all rounds as one table."
+             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int|None=None, iters:int|None=None,
+             holdout:int|None=None, fresh:bool=False, log=print) -> pd.DataFrame:
+    "Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs` processes (None: `default_jobs()`); all rounds as one table."
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
     check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout)
+    jobs = default_jobs() if jobs is None else jobs
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache)
-    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout)
-    todo = [(kind, d, al) for kind, d, al in runs if kind != 'done']
-    if log:
-        for d in [d for kind, d, _ in runs if kind == 'done']: log(f"{d}: complete, skipped")
-    if jobs == 1:
-        for i, (kind, d, al) in enumerate(todo):
-            t0 = time.perf_counter(); h = al.run()
-            if log: log(f"[{i + 1}/{len(todo)}] {d}: {'resumed, ' if kind == 'resume' else ''}final acc {h.test_acc.iloc[-1]:.4f} ({time.perf_counter() - t0:.0f}s)")
+    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh)
+    for kind, d, _ in runs:
+        if kind == 'fresh': shutil.rmtree(d)
+    todo = sorted([(kind, d, al) for kind, d, al in runs if kind != 'done'], key=lambda r: not _heavy(r[2]))   # the longest runs first
+    done, cont = sum(k == 'done' for k, _, _ in runs), sum(k == 'resume' for k, _, _ in runs)
+    if log and done: log(f"reused {done} finished run{'s' if done > 1 else ''} in {out}: same settings, so their results are shown again (--fresh, fresh=True, runs them again)")
+    if log and cont: log(f"continuing {cont} unfinished run{'s' if cont > 1 else ''} in {out}")
+    if jobs == 1 or len(todo) == 1:                       # in this process (`threads` as a worker would have them)
+        before = torch.get_num_threads()
+        if threads: torch.set_num_threads(threads)
+        try:
+            for i, (kind, d, al) in enumerate(todo):
+                t0 = time.perf_counter(); h = al.run()
+                if log: log(f"[{i + 1}/{len(todo)}] {d}: {'resumed, ' if kind == 'resume' else ''}final acc {h.test_acc.iloc[-1]:.4f} ({time.perf_counter() - t0:.0f}s)")
+        finally: torch.set_num_threads(before)
     elif todo:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -147,7 +163,8 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
             if cfgs:
                 key = json.dumps(al.data.spec, sort_keys=True)
                 pools.setdefault(key, (al.data.spec, []))[1].extend(c for c in cfgs if c not in pools.get(key, (None, []))[1])
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as ex:
+        fork = sys.platform == 'linux' and not torch.cuda.is_initialized()     # a forked worker starts without re-importing torch and fastai
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=mp.get_context('fork' if fork else 'spawn')) as ex:
             list(ex.map(_csi_job, [(spec, cfgs, csi_cache, threads) for spec, cfgs in pools.values()]))
             futs = [ex.submit(_job, (kind, d, al.data.spec, al.seed, al.strategy.name, kw, threads)) for kind, d, al in todo]
             for i, f in enumerate(as_completed(futs)):
@@ -187,6 +204,24 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
         t.loc[f'% improve of {reference} over 2nd best'] = pd.Series(imp)
     t.columns = pd.MultiIndex.from_tuples([(d, f"{n:.0%}") for d, n in t.columns], names=['data', 'noise'])
     return t
+
+def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
+    "One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether the margin exceeds the seed spread."
+    require(len(df) > 0, "there are no results to conclude from.")
+    last = final_round(df).assign(data=lambda d: _setup(d))
+    out = []
+    for (data, t), g in last.groupby(['data', 'noise']):
+        s = g.groupby('method')[field].agg(['mean', 'std', 'count']).sort_values('mean', ascending=False) * [100, 100, 1]
+        b, n, r = s.index[0], int(s['count'].max()), int(g['round'].max())
+        what = f"{data} at {t:.0%} noise ({n} seed{'s' if n > 1 else ''}, {r} rounds): {b} ends best, {_pm(s['mean'].iloc[0] / 100, s['std'].iloc[0] / 100)}%"
+        if len(s) == 1: out.append(what + '.'); continue
+        gaps = ', '.join(f"{s['mean'].iloc[0] - v:.2f} points above {m}" for m, v in s['mean'].iloc[1:].items())
+        spread = s['std'].iloc[:2].max()
+        if n < 2 or not np.isfinite(spread): verdict = "one seed cannot tell a real gap from chance"
+        elif s['mean'].iloc[0] - s['mean'].iloc[1] > spread: verdict = f"the gap to the next exceeds the seed spread (std up to {spread:.2f})"
+        else: verdict = f"the gap to the next is within the seed spread (std up to {spread:.2f}), so more seeds are needed to separate them"
+        out.append(f"{what}, {gaps}; {verdict}.")
+    return '\n'.join(out)
 
 def per_round_table(df:pd.DataFrame, field:str='test_acc', methods=None) -> pd.DataFrame:
     "Mean `field` (%) per method (rows) and round (columns)."

@@ -137,7 +137,7 @@ def _check_out(self:ActiveLearning):
     if self.out is None or not (self.out/STATE).exists(): return
     if self.history or self.round: return
     self._require_same(_load_checkpoint(self.out)['config'], "use another out folder, or resume that run.")
-    raise ValueError(f"{str(self.out)!r} already holds this run; resume it with ActiveLearning.resume (CLI: --resume), or use another out folder.")
+    raise ValueError(f"{str(self.out)!r} already holds this run; resume it with ActiveLearning.resume (CLI: run the same command again), or use another out folder.")
 
 def _check_initial(self:ActiveLearning, pool:Pool|None=None):
     "Refuse a run whose initial set (of `pool`, else drawn from the ground truth) holds IN examples of fewer than two classes."

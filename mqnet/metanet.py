@@ -28,7 +28,8 @@ def ranking_loss(phi_i:torch.Tensor, phi_j:torch.Tensor, l_i:torch.Tensor, l_j:t
     if ties == 'negative': s = torch.where(s > 0, 1., -1.).to(phi_i.dtype)
     keep = s != 0
     if not keep.any(): return (phi_i - phi_j).sum() * 0.
-    return F.relu(-s[keep] * (phi_i[keep] - phi_j[keep]) + margin).mean()
+    if not keep.all(): s, phi_i, phi_j = s[keep], phi_i[keep], phi_j[keep]   # (with no tie, no indexing: the same values, a smaller graph)
+    return F.relu(-s * (phi_i - phi_j) + margin).mean()
 
 # %% ../nbs/05_metanet.ipynb #8f2f02a1
 def check_meta_input(z:torch.Tensor) -> torch.Tensor:
@@ -57,11 +58,14 @@ class MonotoneMLP(nn.Module):
     def live(self, eps:float=1e-6) -> int:
         "How many output weights (hidden unit → Φ) still carry signal: > `eps` after the non-negative map."
         return int((self.w(self.fc2) > eps).sum())
-    def hidden(self, z:torch.Tensor) -> torch.Tensor:
+    def weights(self) -> tuple: return self.w(self.fc1), self.w(self.fc2)
+    def hidden(self, z:torch.Tensor, w1:torch.Tensor|None=None) -> torch.Tensor:
         "The hidden layer's output σ(ReLU(W₁)z + b₁)."
-        return torch.sigmoid(F.linear(z, self.w(self.fc1), self.fc1.bias))
-    def forward(self, z:torch.Tensor) -> torch.Tensor:
-        return F.linear(self.hidden(z), self.w(self.fc2), self.fc2.bias).squeeze(-1)
+        return torch.sigmoid(F.linear(z, self.w(self.fc1) if w1 is None else w1, self.fc1.bias))
+    def forward(self, z:torch.Tensor, ws:tuple|None=None) -> torch.Tensor:
+        "Φ(z); `ws`: the mapped weights `weights()`, when several batches share one step."
+        w1, w2 = self.weights() if ws is None else ws
+        return F.linear(self.hidden(z, w1), w2, self.fc2.bias).squeeze(-1)
 
 # %% ../nbs/05_metanet.ipynb #c134efb7
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
             perm = torch.randperm(n, generator=g).to(z.device)
             for s in range(0, n - per + 1, per):
                 b = perm[s:s + per]; i, j = b[:per // 2], b[per // 2:]
-                loss = ranking_loss(net(z[i]), net(z[j]), t[i], t[j], cfg.margin, cfg.ties)
+                ws = net.weights()                           # the non-negative map once for both halves of the pair batch
+                loss = ranking_loss(net(z[i], ws), net(z[j], ws), t[i], t[j], cfg.margin, cfg.ties)
                 opt.zero_grad(); loss.backward(); opt.step(); steps += 1
     return net.eval()
 

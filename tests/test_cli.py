@@ -1,5 +1,5 @@
 "System tests of `mqnet_run`: the job end to end, determinism, kill-and-resume, and the table of bad inputs."
-import subprocess, time
+import re, subprocess, time
 from pathlib import Path
 import pandas as pd
 import pytest
@@ -29,11 +29,33 @@ def test_run_end_to_end_and_deterministic(cli, tmp_path):
     assert rc == 0, err
     pd.testing.assert_frame_equal(history(tmp_path/'a', 'conf'), history(tmp_path/'b', 'conf'))   # same seed, same run
 
-def test_resume_skips_complete_runs(cli, tmp_path):
+def test_default_command_twice(cli, tmp_path):
+    "The README's quick start run twice in a fresh folder: both succeed, the second reuses the finished runs, every accuracy printed is a %."
+    outs = []
+    for _ in range(2):
+        rc, out, err = cli('mqnet_run', cwd=tmp_path)
+        assert rc == 0, err
+        outs.append(out)
+    assert 'reused 6 finished runs in runs' in outs[1] and 'reused' not in outs[0]
+    assert '[1/6]' in outs[0] and '[1/6]' not in outs[1]
+    for out in outs:
+        table = out.split('test accuracy (%) by round')[1].split('final test accuracy')[0]
+        final = out.split('final test accuracy (%)')[1].split('mean query IN ratio')[0]
+        nums = [float(w) for line in table.splitlines()[3:] for w in line.split()[1:]]
+        nums += [float(w.strip('*')) for w in re.findall(r'\*{0,2}\d+\.\d+(?= ±)', final)]
+        assert len(nums) == 3 * 10 + 3 and all(0 <= a <= 100 for a in nums), out
+        assert 'ends best' in out and 'mqnet_report runs' in out
+    assert outs[0].split('final test accuracy')[1] == outs[1].split('final test accuracy')[1]    # the same results shown again
+    assert (tmp_path/'runs'/'accuracy_digits.png').stat().st_size > 10_000
+
+def test_resume_extends_and_fresh_restarts(cli, tmp_path):
     assert cli(*RUN, '--methods', 'random', '--out', str(tmp_path))[0] == 0
-    rc, out, err = cli(*RUN, '--methods', 'random', '--out', str(tmp_path), '--resume')
+    rc, out, err = cli('mqnet_run', '--rounds', '4', '--seeds', '0', '--methods', 'random', '--out', str(tmp_path))
     assert rc == 0, err
-    assert 'complete, skipped' in out
+    assert 'continuing 1 unfinished run' in out and len(history(tmp_path, 'random')) == 4
+    rc, out, err = cli(*RUN, '--methods', 'random', '--budget', '6', '--fresh', '--out', str(tmp_path))
+    assert rc == 0, err
+    assert len(history(tmp_path, 'random')) == 3 and history(tmp_path, 'random').n_labeled_in.iloc[-1] > 0
 
 def test_kill_and_resume_equals_uninterrupted(cli, cli_env, tmp_path):
     args = ['mqnet_run', '--methods', 'mqnet', '--seeds', '0', '--rounds', '5', '--quiet']
@@ -47,7 +69,7 @@ def test_kill_and_resume_equals_uninterrupted(cli, cli_env, tmp_path):
     p.kill(); p.wait()
     done = len(pd.read_csv(hist))
     assert 2 <= done < 5, f"the run was not cut in the middle ({done} rounds done)"
-    rc, _, err = cli(*args, '--out', str(tmp_path/'cut'), '--resume')
+    rc, _, err = cli(*args, '--out', str(tmp_path/'cut'))           # the same command continues it
     assert rc == 0, err
     pd.testing.assert_frame_equal(history(tmp_path/'cut', 'mqnet'), history(tmp_path/'full', 'mqnet'))
 
@@ -87,28 +109,26 @@ def test_out_holding_another_run(cli, tmp_path):
     before = sorted(p.stat().st_mtime_ns for p in tmp_path.rglob('*') if p.is_file())
     rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '1', '--budget', '7', '--out', str(tmp_path))
     assert rc == 2 and 'holds a different run (it differs in budget)' in err and 'Traceback' not in err
-    rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path))
-    assert rc == 2 and 'already holds this run; pass --resume' in err
     assert sorted(p.stat().st_mtime_ns for p in tmp_path.rglob('*') if p.is_file()) == before     # nothing rewritten
 
 def test_iters_and_parallel_jobs(cli, tmp_path):
     "--iters sets the classifier's steps (and is part of what identifies a run); --jobs 2 gives what one process gives."
     args = ['mqnet_run', '--methods', 'conf,random', '--seeds', '0', '--rounds', '2', '--quiet']
-    assert cli(*args, '--iters', '30', '--out', str(tmp_path/'one'))[0] == 0
+    assert cli(*args, '--iters', '30', '--jobs', '1', '--out', str(tmp_path/'one'))[0] == 0
     rc, _, err = cli(*args, '--iters', '30', '--jobs', '2', '--out', str(tmp_path/'two'))
     assert rc == 0, err
     for m in ('conf', 'random'):   # workers run one thread each: float sums may differ in the last digits, never the labels bought
         one, two = history(tmp_path/'one', m), history(tmp_path/'two', m)
         pd.testing.assert_frame_equal(one[['n_labeled_in', 'n_labeled_ood', 'labeled_per_class']], two[['n_labeled_in', 'n_labeled_ood', 'labeled_per_class']])
         pd.testing.assert_frame_equal(one, two, check_exact=False, rtol=1e-2)
-    rc, _, err = cli(*args, '--iters', '40', '--out', str(tmp_path/'one'), '--resume')
+    rc, _, err = cli(*args, '--iters', '40', '--out', str(tmp_path/'one'))
     assert rc == 2 and 'holds a different run (it differs in train)' in err
 
 def test_corrupt_checkpoint(cli, tmp_path):
     assert cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '1', '--out', str(tmp_path))[0] == 0
     state = tmp_path/'digits'/'noise0.4'/'random'/'seed0'/'state.pt'
     state.write_bytes(b'\x00garbage')
-    rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path), '--resume')
+    rc, _, err = cli('mqnet_run', '--methods', 'random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path))
     assert rc == 2 and 'is corrupt' in err and 'Traceback' not in err
     assert state.read_bytes() == b'\x00garbage'
 
