@@ -9,7 +9,7 @@
    each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it).
 Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_cpu.csv.
 
-    python bench/compute.py [--quick] [--walltime 3]
+    python bench/compute.py [--quick] [--walltime 3] [--only-walltime]
 """
 import argparse, os, platform, subprocess, tempfile, time
 from pathlib import Path
@@ -38,23 +38,33 @@ def select_scale(sizes, budget=100, d=128, k=4):
     print(df.pivot(index='selector', columns='pool', values='seconds').round(3).to_string())
 
 def walltime(n:int):
-    "Seconds of `n` cold runs of the default `mqnet_run`, with their median."
+    """Seconds of `n` cold runs of the default `mqnet_run` (its own defaults: one process per core), with their median, and
+    the core-seconds of its phases: per method, the rounds' train / score / select / meta seconds summed over the runs;
+    `rest` is what the workers spent outside the rounds (CSI training, start-up, data, checkpoints): cores x wall - rounds."""
     import mqnet
-    info = dict(device=platform.processor() or platform.machine(), cores=os.cpu_count(), torch=torch.__version__, mqnet=mqnet.__version__)
-    rows = []
+    from mqnet.experiments import default_jobs
+    info = dict(device=platform.processor() or platform.machine(), cores=os.cpu_count(), jobs=default_jobs(), torch=torch.__version__, mqnet=mqnet.__version__)
+    rows, phase = [], ['t_train', 't_score', 't_select', 't_meta']
     for i in range(n):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, MQNET_CACHE=f'{tmp}/cache', PYTHONWARNINGS='ignore')
             t0 = time.perf_counter()
-            subprocess.run(['mqnet_run', '--quiet', '--out', f'{tmp}/runs'], env=env, check=True, stdout=subprocess.DEVNULL)
-            rows.append(dict(repetition=i, seconds=time.perf_counter() - t0, **info))
-            print(f'mqnet_run (default), cold: {rows[-1]["seconds"]:.0f}s', flush=True)
+            subprocess.run(['mqnet_run', '--out', f'{tmp}/runs'], env=env, check=True, stdout=subprocess.DEVNULL)
+            secs = time.perf_counter() - t0
+            res = pd.read_csv(f'{tmp}/runs/results.csv')
+            by = res.groupby('method')[phase].sum()
+            rows.append(dict(repetition=i, seconds=secs, **info, **{f'{m}_{p[2:]}': by.loc[m, p] for m in by.index for p in phase},
+                             rounds_core_s=by.values.sum(), rest_core_s=info['jobs'] * secs - by.values.sum()))
+            print(f'mqnet_run (default), cold: {secs:.0f}s', flush=True)
     df = pd.DataFrame(rows); df.to_csv(HERE/'mqnet_run_cpu.csv', index=False)
     print(f'median of {n}: {df.seconds.median():.0f}s')
+    print(df.drop(columns=list(info)).median().round(1).to_string())
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true')
-    p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)'); a = p.parse_args()
-    if (HERE/'experiments.csv').exists(): phases()
-    select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])
+    p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)')
+    p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only'); a = p.parse_args()
+    if not a.only_walltime:
+        if (HERE/'experiments.csv').exists(): phases()
+        select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])
     if a.walltime: walltime(a.walltime)

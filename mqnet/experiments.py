@@ -146,7 +146,9 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     done, cont = sum(k == 'done' for k, _, _ in runs), sum(k == 'resume' for k, _, _ in runs)
     if log and done: log(f"reused {done} finished run{'s' if done > 1 else ''} in {out}: same settings, so their results are shown again (--fresh, fresh=True, runs them again)")
     if log and cont: log(f"continuing {cont} unfinished run{'s' if cont > 1 else ''} in {out}")
-    if jobs == 1 or len(todo) == 1:                       # in this process (`threads` as a worker would have them)
+    workers = 1 if jobs == 1 or len(todo) <= 1 else min(jobs, len(todo))
+    if log and todo: log(f"{len(todo)} run{'s' if len(todo) > 1 else ''} to make in {workers} process{'es' if workers > 1 else ''}; each line below is a finished run")
+    if workers == 1:                                       # in this process (`threads` as a worker would have them)
         before = torch.get_num_threads()
         if threads: torch.set_num_threads(threads)
         try:
@@ -164,7 +166,7 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
                 key = json.dumps(al.data.spec, sort_keys=True)
                 pools.setdefault(key, (al.data.spec, []))[1].extend(c for c in cfgs if c not in pools.get(key, (None, []))[1])
         fork = sys.platform == 'linux' and not torch.cuda.is_initialized()     # a forked worker starts without re-importing torch and fastai
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=mp.get_context('fork' if fork else 'spawn')) as ex:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn')) as ex:
             list(ex.map(_csi_job, [(spec, cfgs, csi_cache, threads) for spec, cfgs in pools.values()]))
             futs = [ex.submit(_job, (kind, d, al.data.spec, al.seed, al.strategy.name, kw, threads)) for kind, d, al in todo]
             for i, f in enumerate(as_completed(futs)):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 import matplotlib
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import seaborn as sns
 from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
@@ -43,6 +44,7 @@ def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|N
     g = sns.relplot(data=d, x='round', y='value', hue='method', col='noise', kind='line', errorbar='sd',
                     height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
     g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('noise {col_name}')
+    for ax in g.axes.flat: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title: g.figure.suptitle(title, y=1.03)
     return g
 

@@ -10,7 +10,7 @@ from .core import require, set_seed
 
 # %% auto #0
 __all__ = ['NONNEG', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'new_metanet',
-           'train_metanet', 'meta_score', 'tangent_slope', 'meta_score_landscape']
+           'train_metanet', 'sgd_step', 'meta_score', 'tangent_slope', 'meta_score_landscape']
 
 # %% ../nbs/05_metanet.ipynb #01a02e0d
 def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
@@ -24,11 +24,11 @@ def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
 def ranking_loss(phi_i:torch.Tensor, phi_j:torch.Tensor, l_i:torch.Tensor, l_j:torch.Tensor, margin:float=0.1, ties:str='drop') -> torch.Tensor:
     "Margin ranking loss of meta-scores against masked losses; tied pairs (e.g. two OOD examples) are left out (`ties='drop'`) or ask for Φ_j > Φ_i (`'negative'`, the official code)."
     require(ties in ('drop', 'negative'), f"ties {ties!r} is unknown; use 'drop' or 'negative'.")
-    s = torch.sign(l_i - l_j)
-    if ties == 'negative': s = torch.where(s > 0, 1., -1.).to(phi_i.dtype)
-    keep = s != 0
-    if not keep.any(): return (phi_i - phi_j).sum() * 0.
-    if not keep.all(): s, phi_i, phi_j = s[keep], phi_i[keep], phi_j[keep]   # (with no tie, no indexing: the same values, a smaller graph)
+    if ties == 'negative': s = torch.where(l_i > l_j, 1., -1.).to(phi_i.dtype)   # every pair counts
+    else:
+        s = torch.sign(l_i - l_j); keep = s != 0
+        if not keep.any(): return (phi_i - phi_j).sum() * 0.
+        if not keep.all(): s, phi_i, phi_j = s[keep], phi_i[keep], phi_j[keep]
     return F.relu(-s * (phi_i - phi_j) + margin).mean()
 
 # %% ../nbs/05_metanet.ipynb #8f2f02a1
@@ -109,11 +109,13 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
     require((t > 0).any(), "the self-validation set has no IN example (every masked loss is 0); there is nothing to rank.")
     set_seed(cfg.seed)
     net = (new_metanet(z.shape[1], cfg) if net is None or cfg.fresh else net).to(z.device).train()
-    opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.wd)
+    params = list(net.parameters())
+    opt = None if cfg.momentum == 0 and cfg.wd == 0 else torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.wd)
     g = torch.Generator().manual_seed(cfg.seed)
     n = len(z); per = 2 * min(cfg.bs, n // 2)
     for epoch in range(cfg.epochs):
-        for grp in opt.param_groups: grp['lr'] = cfg.lr * (0.1 if epoch >= cfg.milestone * cfg.epochs else 1.)
+        lr = cfg.lr * (0.1 if epoch >= cfg.milestone * cfg.epochs else 1.)
+        for grp in (opt.param_groups if opt else []): grp['lr'] = lr
         steps = 0
         while steps == 0 or steps < cfg.min_steps:          # whole passes, as many as `min_steps` needs
             perm = torch.randperm(n, generator=g).to(z.device)
@@ -121,8 +123,15 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
                 b = perm[s:s + per]; i, j = b[:per // 2], b[per // 2:]
                 ws = net.weights()                           # the non-negative map once for both halves of the pair batch
                 loss = ranking_loss(net(z[i], ws), net(z[j], ws), t[i], t[j], cfg.margin, cfg.ties)
-                opt.zero_grad(); loss.backward(); opt.step(); steps += 1
+                if opt is None: sgd_step(params, torch.autograd.grad(loss, params), lr)
+                else: opt.zero_grad(); loss.backward(); opt.step()
+                steps += 1
     return net.eval()
+
+@torch.no_grad()
+def sgd_step(params:list, grads, lr:float):
+    "Plain SGD (no momentum, no weight decay), p ← p − lr·g: what `torch.optim.SGD` computes then, without its per-step bookkeeping (the official preset's 10,000 steps a round)."
+    torch._foreach_add_(params, list(grads), alpha=-lr)
 
 @torch.no_grad()
 def meta_score(net:MonotoneMLP, z) -> torch.Tensor:
