@@ -8,9 +8,8 @@ import sys, functools, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
-from .core import require
 from .data import split_dataset, cross_dataset, Pool
-from .experiments import run_grid, summary_table, check_grid, per_round_table, conclude, default_jobs
+from .experiments import run_grid, summary_table, per_round_table, conclude, default_jobs
 
 # %% auto #0
 __all__ = ['mqnet_run_main', 'mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'accuracy_figure',

@@ -16,11 +16,10 @@ from fastai.data.core import DataLoaders
 from fastai.optimizer import Larc
 from .core import require, set_seed, get_device, atomic_save
 from .learner import ARCHS, auto_arch, input_stats, DeviceBatches, SkipValidation, random_crop, random_flip
-from .scorers import knn_distance
 
 # %% auto #0
 __all__ = ['CSI_PRESETS', 'CSIConfig', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews', 'csi_loss', 'train_csi', 'embed',
-           'csi_purity', 'csi_ood_purity', 'csi_key', 'csi_embeddings']
+           'csi_key', 'csi_embeddings']
 
 # %% ../nbs/04_csi.ipynb #f7476d24
 @dataclass(frozen=True)
@@ -140,17 +139,6 @@ def embed(learn:Learner, x, bs:int=1024) -> torch.Tensor:
     x = torch.as_tensor(np.asarray(x)).to(dev)
     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == 'cuda'):
         return torch.cat([m.embed(x[i:i + bs]) for i in range(0, len(x), bs)])
-
-# %% ../nbs/04_csi.ipynb #24c0d09c
-def csi_purity(z:torch.Tensor, z_labeled_in:torch.Tensor) -> torch.Tensor:
-    "Maximum cosine similarity to a labeled IN example in the CSI space (the official code's score)."
-    require(len(z_labeled_in) > 0, "the CSI purity needs labeled IN examples; none are labeled.")
-    return 1 - knn_distance(z, z_labeled_in) ** 2 / 2
-
-def csi_ood_purity(z:torch.Tensor, z_labeled_ood:torch.Tensor) -> torch.Tensor:
-    "Distance to the closest labeled OOD example in the CSI space (the paper text's score): far from known noise is pure; all 0 while no OOD is labeled."
-    if len(z_labeled_ood) == 0: return torch.zeros(len(z), device=z.device)
-    return knn_distance(z, z_labeled_ood)
 
 # %% ../nbs/04_csi.ipynb #82b9037c
 def csi_key(data, cfg:CSIConfig) -> str:

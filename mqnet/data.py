@@ -5,10 +5,11 @@
 # %% ../nbs/01_data.ipynb #8a761594
 from __future__ import annotations
 import csv, pickle, warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
+from fastcore.basics import patch
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng, atomic_write
 
@@ -58,7 +59,6 @@ def _mnist1d(train:bool, root=None, download=False) -> Source:
 # %% ../nbs/01_data.ipynb #53e52830
 def _exists_only(cls):
     "A torchvision dataset class that checks its files exist instead of re-hashing them."
-    from torchvision.datasets.utils import check_integrity
     class Lenient(cls):
         def _check_integrity(self):
             files = getattr(self, 'train_list', []) + getattr(self, 'test_list', [])
@@ -394,7 +394,8 @@ def _check_budget(pool, budget):
     require(isinstance(budget, (int, float, np.integer, np.floating)) and np.isfinite(budget) and budget >= top,
             f"budget {budget!r} is smaller than the cost of one label ({top:g}); it must be at least max(c_in, c_ood).")
 
-def _query(self:Pool, ranking, oracle, budget:float) -> np.ndarray:
+@patch
+def query(self:Pool, ranking, oracle, budget:float) -> np.ndarray:
     "Label examples in `ranking` order with `oracle` until `budget` could be exceeded; the labeled indices."
     _check_budget(self, budget)
     r = np.asarray(ranking, dtype=np.int64).ravel()
@@ -410,12 +411,12 @@ def _query(self:Pool, ranking, oracle, budget:float) -> np.ndarray:
         self.labels[chunk] = ans; c = float(self.cost(ans).sum())
         self.spent += c; left -= c; pos += len(chunk); done.append(chunk)
     return np.concatenate(done) if done else np.zeros(0, np.int64)
-Pool.query = _query
 
-def _initial(self:Pool, budget:float, seed:int, oracle=None) -> np.ndarray:
+# %% ../nbs/01_data.ipynb #297b2002
+@patch
+def initial(self:Pool, budget:float, seed:int, oracle=None) -> np.ndarray:
     "Label a uniformly random initial set from the whole pool within `budget`."
     return self.query(rng(seed, 11).permutation(self.unlabeled_idx), oracle or SimulatedOracle(self.data), budget)
-Pool.initial = _initial
 
 # %% ../nbs/01_data.ipynb #657bb525
 class SimulatedOracle:
@@ -447,9 +448,13 @@ def write_query(path, idx):
     atomic_write(path, 'index,label\n' + ''.join(f'{int(i)},\n' for i in idx))
 
 # %% ../nbs/01_data.ipynb #8213029e
-def _state_dict(self:Pool) -> dict: return dict(labels=self.labels.copy(), spent=self.spent, c_in=self.c_in, c_ood=self.c_ood)
-def _load_state_dict(self:Pool, sd:dict):
+@patch
+def state_dict(self:Pool) -> dict:
+    "The labels revealed so far, the spent budget and the costs: what a checkpoint keeps of the pool."
+    return dict(labels=self.labels.copy(), spent=self.spent, c_in=self.c_in, c_ood=self.c_ood)
+@patch
+def load_state_dict(self:Pool, sd:dict):
+    "Restore what `state_dict` kept (from a run on the same data)."
     require(len(sd['labels']) == len(self.labels), f"the saved pool has {len(sd['labels'])} examples but the data has {len(self.labels)}; it belongs to another run.")
     self.labels, self.spent, self.c_in, self.c_ood = np.asarray(sd['labels']).copy(), float(sd['spent']), sd['c_in'], sd['c_ood']
     return self
-Pool.state_dict, Pool.load_state_dict = _state_dict, _load_state_dict

@@ -4,13 +4,14 @@
 
 # %% ../nbs/08_experiments.ipynb #326b90d2
 from __future__ import annotations
-import os, sys, shutil, functools, warnings, json, time
+import os, sys, shutil, warnings, json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .core import require, atomic_write
-from .data import split_dataset, cross_dataset, from_spec, Pool, SOURCES
+from .data import split_dataset, cross_dataset, from_spec, SOURCES
 from .strategies import STRATEGIES, PAPER_METHODS
+from .csi import csi_embeddings
 from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint, default_train
 
 # %% auto #0
@@ -116,7 +117,6 @@ def _csi_job(args):
     "Train (or find in the cache) the CSI embeddings a pool's strategies need."
     spec, cfgs, csi_cache, threads = args
     import torch
-    from mqnet.csi import csi_embeddings
     if threads: torch.set_num_threads(threads)
     warnings.filterwarnings('ignore')
     data = _from_spec(spec)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import io
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import pandas as pd, torch
 import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
@@ -108,7 +108,7 @@ def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, s
 # %% ../nbs/09_figures.ipynb #01c09db2
 def write_report(src, out=None, seed:int=0) -> list:
     "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out`; the files written."
-    from mqnet.experiments import load_results, paper_tables, to_markdown, per_round_table
+    from mqnet.experiments import load_results, paper_tables, to_markdown
     src = Path(src); require(src.exists(), f"{str(src)!r} does not exist; give a folder of runs or a results.csv.")
     res = load_results(src); require(len(res) > 0, f"{str(src)!r} holds no results yet; run mqnet_run or run_grid first.")
     out = Path(out) if out is not None else (src.parent if src.is_file() else src)/'report'

@@ -5,7 +5,7 @@
 # %% ../nbs/02_learner.ipynb #337c9042
 from __future__ import annotations
 import math
-from dataclasses import dataclass, replace, asdict
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import NamedTuple
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F

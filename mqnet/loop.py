@@ -4,12 +4,13 @@
 
 # %% ../nbs/07_loop.ipynb #237eaf22
 from __future__ import annotations
-import json, random, warnings
-from dataclasses import dataclass, replace, asdict
+import random
+from dataclasses import replace, asdict
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn.functional as F
+import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
-from .core import require, Timings, atomic_write, atomic_save, get_device
+from fastcore.basics import patch
+from .core import require, Timings, atomic_write, atomic_save
 from .data import OpenSetData, Pool, SimulatedOracle, from_spec
 from .learner import TrainConfig, PRESETS, train_classifier, infer
 from .scorers import ood_auroc, msp
@@ -109,15 +110,17 @@ class ActiveLearning:
                     train=asdict(self.train), csi=asdict(self.csi_cfg))
     def __call__(self, event): [getattr(cb, event)(self) for cb in self.cbs]
 
-# %% ../nbs/07_loop.ipynb #382acb89
-def _save(self:ActiveLearning):
+# %% ../nbs/07_loop.ipynb #97ee07f2
+@patch
+def save(self:ActiveLearning):
+    "Write the checkpoint and `history.csv` of the run so far into `out`, atomically (nothing without `out`)."
     if self.out is None: return
     sd = dict(config=self.config(), round=self.round, pool=self.pool.state_dict(), strategy=self.strategy.state_dict(), history=self.history,
               rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()))
     atomic_save(sd, self.out/STATE)
     atomic_write(self.out/HISTORY, pd.DataFrame(self.history, columns=RECORD).to_csv(index=False))
-ActiveLearning.save = _save
 
+# %% ../nbs/07_loop.ipynb #382acb89
 def _load_checkpoint(out:Path) -> dict:
     p = Path(out)/STATE
     require(p.exists(), f"{str(p)!r} does not exist; there is no run to resume in {str(out)!r}.")
@@ -127,18 +130,23 @@ def _load_checkpoint(out:Path) -> dict:
     return sd
 
 # %% ../nbs/07_loop.ipynb #c09492e0
+@patch
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
     cfg = self.config()
     diff = [k for k in cfg if saved.get(k) != cfg[k]]
     require(not diff, f"{str(self.out)!r} holds a different run (it differs in {', '.join(diff)}); {advice}")
 
+# %% ../nbs/07_loop.ipynb #af7ae838
+@patch
 def _check_out(self:ActiveLearning):
     if self.out is None or not (self.out/STATE).exists(): return
     if self.history or self.round: return
     self._require_same(_load_checkpoint(self.out)['config'], "use another out folder, or resume that run.")
     raise ValueError(f"{str(self.out)!r} already holds this run; resume it with ActiveLearning.resume (CLI: run the same command again), or use another out folder.")
 
+# %% ../nbs/07_loop.ipynb #a5d22daa
+@patch
 def _check_initial(self:ActiveLearning, pool:Pool|None=None):
     "Refuse a run whose initial set (of `pool`, else drawn from the ground truth) holds IN examples of fewer than two classes."
     if pool is None: pool = Pool(self.data, self.pool.c_in, self.pool.c_ood); pool.initial(self.initial, self.seed, SimulatedOracle(self.data))
@@ -146,6 +154,8 @@ def _check_initial(self:ActiveLearning, pool:Pool|None=None):
     require(k >= 2, f"the initial set of seed {self.seed} (budget {self.initial:g}, c_in={pool.c_in:g}, c_ood={pool.c_ood:g}) holds IN examples of "
                     f"{k} class{'' if k == 1 else 'es'}; a classifier needs two: give a larger initial budget (initial=) or a smaller c_ood.")
 
+# %% ../nbs/07_loop.ipynb #058c169a
+@patch
 def _prepare(self:ActiveLearning):
     "Label the initial set (a new run) and load the CSI embeddings the strategy needs (cached per pool)."
     if self.round == 0 and not self.pool.labeled.any():
@@ -155,6 +165,8 @@ def _prepare(self:ActiveLearning):
         z = csi_embeddings(self.data, self.csi_cfg, self.csi_cache); self.csi, self.csi_val = z[:n], z[n:]
     if self.strategy.needs_semantic and self.csi_semantic is None: self.csi_semantic = csi_embeddings(self.data, replace(self.csi_cfg, shifts=1), self.csi_cache)[:n]
 
+# %% ../nbs/07_loop.ipynb #4582c634
+@patch
 def _run_round(self:ActiveLearning):
     r, t, data, pool = self.round, Timings(), self.data, self.pool
     self('before_round')
@@ -194,7 +206,9 @@ def _run_round(self:ActiveLearning):
     self.history.append(self.record); self.round += 1
     self.save(); self('after_round')
 
-def _run(self:ActiveLearning) -> pd.DataFrame:
+# %% ../nbs/07_loop.ipynb #5cb1386a
+@patch
+def run(self:ActiveLearning) -> pd.DataFrame:
     "Play the remaining rounds; the history, one row per round."
     self._check_out(); self._prepare(); self('before_run')
     if self.out is not None and self.round == 0 and not self.history: self.save()
@@ -203,16 +217,15 @@ def _run(self:ActiveLearning) -> pd.DataFrame:
     self('after_run')
     return pd.DataFrame(self.history, columns=RECORD)
 
-ActiveLearning._require_same, ActiveLearning._check_out, ActiveLearning._check_initial, ActiveLearning._prepare, ActiveLearning._run_round, ActiveLearning.run = _require_same, _check_out, _check_initial, _prepare, _run_round, _run
-
 # %% ../nbs/07_loop.ipynb #7186eb45
-def _resume(out, data:OpenSetData|None=None, rounds:int|None=None, strategy:Strategy|None=None, **kw) -> ActiveLearning:
+@patch(cls_method=True)
+def resume(cls:ActiveLearning, out, data:OpenSetData|None=None, rounds:int|None=None, strategy:Strategy|None=None, **kw) -> ActiveLearning:
     "The run saved in `out`, ready to `run()` its remaining rounds (or up to `rounds`)."
     sd = _load_checkpoint(out); cfg = sd['config']
     if data is None:
         require(cfg['data'] is not None, f"the run in {str(out)!r} was made from arrays; pass data= to resume it.")
         data = from_spec(cfg['data'])
-    al = ActiveLearning(data, strategy or cfg['method'], rounds=rounds or max(len(sd['history']), kw.pop('default_rounds', 10)), budget=cfg['budget'], initial=cfg['initial'],
+    al = cls(data, strategy or cfg['method'], rounds=rounds or max(len(sd['history']), kw.pop('default_rounds', 10)), budget=cfg['budget'], initial=cfg['initial'],
                         train=TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg['train'].items()}),
                         c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']), **kw)
     al._require_same(cfg, "resume it with the data and settings it was made with.")
@@ -221,4 +234,3 @@ def _resume(out, data:OpenSetData|None=None, rounds:int|None=None, strategy:Stra
     rs = sd.get('rng')
     if rs: torch.set_rng_state(rs['torch']); np.random.set_state(rs['numpy']); random.setstate(rs['python'])
     return al
-ActiveLearning.resume = staticmethod(_resume)

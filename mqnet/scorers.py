@@ -10,8 +10,8 @@ from .core import require
 
 # %% auto #0
 __all__ = ['META_INPUTS', 'INFORMATIVENESS', 'PURITY', 'conf', 'entropy', 'margin', 'll', 'knn_distance', 'coreset', 'msp',
-           'energy', 'react_threshold', 'react', 'mahalanobis', 'knn', 'ood_auroc', 'zscore', 'quantile', 'meta_input',
-           'ScoreContext', 'score']
+           'energy', 'react_threshold', 'react', 'mahalanobis', 'knn', 'csi_purity', 'csi_ood_purity', 'ood_auroc',
+           'zscore', 'quantile', 'meta_input', 'ScoreContext', 'score']
 
 # %% ../nbs/03_scorers.ipynb #e7bc0d32
 def _finite(t, what):
@@ -93,6 +93,17 @@ def knn(features:torch.Tensor, labeled_in_features:torch.Tensor, k:int|None=None
     k = k or min(50, max(1, len(labeled_in_features) // 10))
     return -knn_distance(F.normalize(features.float(), dim=1), F.normalize(labeled_in_features.float(), dim=1), k)
 
+# %% ../nbs/03_scorers.ipynb #5237332f
+def csi_purity(z:torch.Tensor, z_labeled_in:torch.Tensor) -> torch.Tensor:
+    "Maximum cosine similarity to a labeled IN example in the CSI space (the official code's score)."
+    require(len(z_labeled_in) > 0, "the CSI purity needs labeled IN examples; none are labeled.")
+    return 1 - knn_distance(z, z_labeled_in) ** 2 / 2
+
+def csi_ood_purity(z:torch.Tensor, z_labeled_ood:torch.Tensor) -> torch.Tensor:
+    "Distance to the closest labeled OOD example in the CSI space (the paper text's score): far from known noise is pure; all 0 while no OOD is labeled."
+    if len(z_labeled_ood) == 0: return torch.zeros(len(z), device=z.device)
+    return knn_distance(z, z_labeled_ood)
+
 # %% ../nbs/03_scorers.ipynb #d5ecb2d0
 def ood_auroc(purity, is_in) -> float:
     "AUROC of `purity` (higher = IN) for telling IN (`is_in` True) from OOD."
@@ -152,7 +163,6 @@ class ScoreContext:
 
 def score(name:str, ctx:ScoreContext) -> torch.Tensor:
     "Score `name` for the unlabeled examples of `ctx` (informativeness: higher = more informative; purity: higher = more IN)."
-    from mqnet.csi import csi_purity, csi_ood_purity
     u, li = ctx.unlabeled, ctx.labeled_in
     fns = dict(conf=lambda: conf(ctx.logits[u]), entropy=lambda: entropy(ctx.logits[u]), margin=lambda: margin(ctx.logits[u]),
                ll=lambda: ll(None if ctx.pred_loss is None else ctx.pred_loss[u]),

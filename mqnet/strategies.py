@@ -4,14 +4,14 @@
 
 # %% ../nbs/06_strategies.ipynb #969e3fb8
 from __future__ import annotations
-import heapq, math
-from dataclasses import dataclass, field, replace
+import heapq
+from dataclasses import dataclass, replace
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
-from .data import OpenSetData, Pool, OOD
+from .data import OpenSetData, Pool
 from .learner import Outputs
 from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
-from .metanet import MonotoneMLP, MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
+from .metanet import MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
 
 # %% auto #0
 __all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class',
@@ -49,12 +49,18 @@ class Strategy:
     "Base of every query strategy."
     name = 'strategy'; needs_ll = False; needs_csi = False; needs_semantic = False
     purity: str|None = None   # the name of the purity score in `scores`, if any
-    def scores(self, state:RoundState) -> dict: return {}
-    def order(self, state:RoundState, scores:dict) -> np.ndarray: raise NotImplementedError
+    def scores(self, state:RoundState) -> dict:
+        "The round's scores of the unlabeled examples by name (the record reads the purity score `purity` from them)."
+        return {}
+    def order(self, state:RoundState, scores:dict) -> np.ndarray:
+        "Unlabeled pool indices, best first, from `scores` (override this, or `rank` for a strategy without scores)."
+        raise NotImplementedError
     def rank(self, state:RoundState) -> np.ndarray:
         "Unlabeled pool indices, best first."
         return self.order(state, self.scores(state))
-    def update(self, state:RoundState, queried:np.ndarray): pass
+    def update(self, state:RoundState, queried:np.ndarray):
+        "Learn from the round's answered query `queried` (pool indices, labels in `state.pool`); MQ-Net trains its meta-net here."
+        pass
     def train_options(self) -> dict:
         "Settings of the classifier's `TrainConfig` this strategy needs (MQ-Net: how its learning-loss head is trained)."
         return {}
@@ -247,6 +253,7 @@ class MQNet(Strategy):
         chosen = short.numpy()[pos.numpy()]
         return np.concatenate([chosen, best[~np.isin(best, chosen)]])
     def update(self, state, queried):
+        "Train Φ on the self-validation set: the answered query (or, `validation='random'`, as many held-out examples), ranked by masked loss."
         if self.combine != 'meta': return
         idx = np.asarray(queried); labels = state.pool.labels[idx]
         if self.validation == 'random':                                  # Table 3: labeled examples from outside the pool, as many as S_Q
