@@ -17,7 +17,9 @@ torch.set_num_threads(1)
 from scipy.stats import kendalltau
 from mqnet.data import split_dataset, cross_dataset, Pool, SimulatedOracle
 from mqnet.learner import TrainConfig, train_classifier, infer
-from mqnet.loop import default_train, default_csi, ActiveLearning
+from mqnet.learner import default_train
+from mqnet.csi import default_csi
+from mqnet.loop import ActiveLearning
 from mqnet.csi import csi_embeddings, csi_purity, CSIConfig
 from mqnet.scorers import ood_auroc
 

@@ -6,10 +6,12 @@
 from __future__ import annotations
 import os, io, time, tempfile, contextlib
 from pathlib import Path
+from dataclasses import replace
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['require', 'set_seed', 'rng', 'get_device', 'atomic_write', 'atomic_save', 'Timings']
+__all__ = ['require', 'set_seed', 'rng', 'get_device', 'input_kind', 'preset_name', 'from_preset', 'atomic_write', 'atomic_save',
+           'Timings']
 
 # %% ../nbs/00_core.ipynb #6af91528
 def require(cond, msg:str):
@@ -36,6 +38,23 @@ def get_device(device=None) -> torch.device:
     except (RuntimeError, TypeError): raise ValueError(f"device {device!r} is not a torch device; use 'auto', 'cpu' or 'cuda[:N]'.") from None
     require(d.type != 'cuda' or torch.cuda.is_available(), f"device {device!r} was asked for but CUDA is not available here; use 'auto' or 'cpu'.")
     return d
+
+# %% ../nbs/00_core.ipynb #bb65314a
+def input_kind(in_shape) -> str:
+    "What presets by shape key on: 'vectors' (1-D inputs), 'small' (images under 16 px a side) or 'images'."
+    in_shape = tuple(in_shape)
+    if len(in_shape) == 1: return 'vectors'
+    return 'small' if min(in_shape[1:]) < 16 else 'images'
+
+def preset_name(name:str, presets:dict, in_shape, by_kind:dict) -> str:
+    "The preset for data set `name`: its own (its `-gpu` variant where CUDA is available and one exists), else `by_kind[input_kind(in_shape)]`."
+    if name in presets: return f'{name}-gpu' if f'{name}-gpu' in presets and torch.cuda.is_available() else name
+    return by_kind[input_kind(in_shape)]
+
+def from_preset(cls, presets:dict, name:str, what:str='preset', **kw):
+    "`cls(**presets[name])` with `kw` overriding; one clear sentence for an unknown `name`."
+    require(name in presets, f"{what} {name!r} is unknown; choose one of {', '.join(presets)}.")
+    return replace(cls(**presets[name]), **kw)
 
 # %% ../nbs/00_core.ipynb #1a095dae
 def atomic_write(path, data:bytes|str):

@@ -5,7 +5,7 @@
 # %% ../nbs/04_csi.ipynb #ed46d74d
 from __future__ import annotations
 import hashlib, json, math, os
-from dataclasses import dataclass, replace, asdict
+from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -14,12 +14,12 @@ from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from fastai.data.core import DataLoaders
 from fastai.optimizer import Larc
-from .core import require, set_seed, get_device, atomic_save
+from .core import require, set_seed, get_device, atomic_save, preset_name, from_preset
 from .learner import ARCHS, auto_arch, input_stats, DeviceBatches, SkipValidation, random_crop, random_flip
 
 # %% auto #0
-__all__ = ['CSI_PRESETS', 'CSIConfig', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews', 'csi_loss', 'train_csi', 'embed',
-           'csi_key', 'csi_embeddings']
+__all__ = ['CSI_PRESETS', 'CSIConfig', 'default_csi', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews', 'csi_loss',
+           'train_csi', 'embed', 'csi_key', 'csi_embeddings']
 
 # %% ../nbs/04_csi.ipynb #f7476d24
 @dataclass(frozen=True)
@@ -41,8 +41,7 @@ class CSIConfig:
     @classmethod
     def preset(cls, name:str, **kw) -> CSIConfig:
         "The configuration for data set `name` (see `CSI_PRESETS`), with `kw` overriding."
-        require(name in CSI_PRESETS, f"CSI preset {name!r} is unknown; choose one of {', '.join(CSI_PRESETS)}.")
-        return replace(cls(**CSI_PRESETS[name]), **kw)
+        return from_preset(cls, CSI_PRESETS, name, 'CSI preset', **kw)
 
 CSI_PRESETS = {'paper': {}, 'cifar10': {}, 'cifar100': {}, 'svhn': {}, 'imagenet': {},
                'digits': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
@@ -50,6 +49,10 @@ CSI_PRESETS = {'paper': {}, 'cifar10': {}, 'cifar100': {}, 'svhn': {}, 'imagenet
                'fashion-gpu': dict(max_iters=100_000),                                         # the paper's settings, ResNet-18, capped
                'vectors': dict(epochs=40, bs=64, lr=0.5, temperature=0.2),
                'mnist1d': dict(epochs=40, bs=64, lr=0.5, temperature=0.2), 'tiny': dict(epochs=2, bs=32, lr=0.5, temperature=0.2)}
+
+def default_csi(data) -> CSIConfig:
+    "The CSI preset for `data` (an `OpenSetData`): its data set's (the `-gpu` variant on a GPU), else by input kind (the paper's for natural images)."
+    return CSIConfig.preset(preset_name(data.name, CSI_PRESETS, data.x.shape[1:], dict(vectors='vectors', small='digits', images='paper')))
 
 # %% ../nbs/04_csi.ipynb #df067cb4
 def _jitter(x:torch.Tensor, s:float=0.4) -> torch.Tensor:
@@ -150,7 +153,7 @@ def csi_key(data, cfg:CSIConfig) -> str:
 
 def csi_embeddings(data, cfg:CSIConfig|None=None, cache:str|Path|None|bool=None) -> torch.Tensor:
     "Normalised CSI embeddings (CPU) of every example of `data`'s pool, then of its held-out part (N + n_val rows); trained once on the pool and cached."
-    cfg = cfg or CSIConfig.preset(data.name if data.name in CSI_PRESETS else ('vectors' if data.x.ndim == 2 else 'paper'))
+    cfg = cfg or default_csi(data)
     default = Path(os.environ['MQNET_CACHE'])/'csi' if os.environ.get('MQNET_CACHE') else Path.home()/'.mqnet'/'csi'
     path = None if cache is False else Path(cache or default)/f'{data.name}-{csi_key(data, cfg)}.pt'
     if path is not None and path.exists():

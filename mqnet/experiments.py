@@ -12,7 +12,8 @@ from .core import require, atomic_write
 from .data import split_dataset, cross_dataset, from_spec, SOURCES
 from .strategies import STRATEGIES, PAPER_METHODS
 from .csi import csi_embeddings
-from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint, default_train
+from .learner import default_train
+from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
 
 # %% auto #0
 __all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'default_jobs', 'run_grid', 'final_round',

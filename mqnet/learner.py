@@ -5,7 +5,7 @@
 # %% ../nbs/02_learner.ipynb #337c9042
 from __future__ import annotations
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -16,13 +16,13 @@ from fastai.callback.hook import hook_outputs, Hook
 from fastai.data.core import DataLoaders
 from fastai.optimizer import SGD
 import fastai.callback.fp16, fastai.callback.channelslast, fastai.callback.schedule  # Learner.to_bf16, to_channelslast, fit_one_cycle
-from .core import require, set_seed, get_device
+from .core import require, set_seed, get_device, input_kind, preset_name, from_preset
 
 # %% auto #0
 __all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18', 'small_cnn',
            'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation', 'TrainConfig',
-           'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'train_classifier', 'Outputs', 'infer',
-           'accuracy']
+           'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'train_classifier',
+           'Outputs', 'infer', 'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -91,11 +91,10 @@ ARCHS = {'resnet18': resnet18, 'small_cnn': small_cnn, 'fast_cnn': fast_cnn, 'ml
 
 def auto_arch(in_shape, device=None) -> str:
     "The backbone for inputs of `in_shape` on `device`: MLP for vectors, small CNN below 16 px, ResNet-18 above (on a CPU, `fast_cnn` up to 32 px)."
-    if len(in_shape) == 1: return 'mlp'
-    side = min(in_shape[1:])
-    if side < 16: return 'small_cnn'
+    kind = input_kind(in_shape)
+    if kind != 'images': return 'mlp' if kind == 'vectors' else 'small_cnn'
     on_cpu = (get_device() if device in (None, 'auto') else torch.device(device)).type == 'cpu'
-    return 'fast_cnn' if on_cpu and side <= 32 else 'resnet18'
+    return 'fast_cnn' if on_cpu and min(in_shape[1:]) <= 32 else 'resnet18'
 
 # %% ../nbs/02_learner.ipynb #2a2745f1
 class DeviceBatches:
@@ -136,7 +135,7 @@ def random_flip(x:torch.Tensor) -> torch.Tensor:
 
 def augmentation(kind:str, in_shape):
     "The batch transform called `kind`: 'flipcrop', 'shift', 'none', or 'auto' (by input shape)."
-    if kind == 'auto': kind = 'none' if len(in_shape) == 1 else ('shift' if min(in_shape[1:]) < 16 else 'flipcrop')
+    if kind == 'auto': kind = dict(vectors='none', small='shift', images='flipcrop')[input_kind(in_shape)]
     require(kind in ('flipcrop', 'shift', 'none'), f"aug {kind!r} is unknown; use 'auto', 'flipcrop', 'shift' or 'none'.")
     if kind == 'flipcrop': return lambda x: random_flip(random_crop(x, 4))
     if kind == 'shift': return lambda x: random_crop(x, 1)
@@ -166,8 +165,7 @@ class TrainConfig:
     @classmethod
     def preset(cls, name:str, **kw) -> TrainConfig:
         "The configuration for data set `name` (see `PRESETS`), with `kw` overriding."
-        require(name in PRESETS, f"preset {name!r} is unknown; choose one of {', '.join(PRESETS)}.")
-        return replace(cls(**PRESETS[name]), **kw)
+        return from_preset(cls, PRESETS, name, 'preset', **kw)
 
 PRESETS = {
     'cifar10': dict(), 'cifar100': dict(), 'svhn': dict(), 'paper': dict(),
@@ -179,6 +177,11 @@ PRESETS = {
     'mnist1d': dict(iters=1000, bs=64, lr=0.05, aug='none'),
     'tiny': dict(iters=30, bs=32, lr=0.05),
 }
+
+# %% ../nbs/02_learner.ipynb #f13f0e5b
+def default_train(data) -> TrainConfig:
+    "The classifier preset for `data` (an `OpenSetData`): its data set's (the `-gpu` variant on a GPU), else by `input_kind`."
+    return TrainConfig.preset(preset_name(data.name, PRESETS, data.x.shape[1:], dict(vectors='vectors', small='digits', images='cifar10')))
 
 # %% ../nbs/02_learner.ipynb #6d19f1c4
 class LossPredHead(nn.Module):

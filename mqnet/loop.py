@@ -12,14 +12,14 @@ from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
 from .core import require, Timings, atomic_write, atomic_save
 from .data import OpenSetData, Pool, SimulatedOracle, from_spec
-from .learner import TrainConfig, PRESETS, train_classifier, infer
+from .learner import TrainConfig, train_classifier, infer, default_train
 from .scorers import ood_auroc, msp
-from .csi import CSIConfig, CSI_PRESETS, csi_embeddings
+from .csi import CSIConfig, csi_embeddings, default_csi
 from .strategies import Strategy, RoundState, get_strategy
 
 # %% auto #0
-__all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'default_budget', 'default_initial', 'default_train',
-           'default_csi', 'ALCallback', 'class_counts', 'balance', 'class_accuracy', 'ActiveLearning']
+__all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'default_budget', 'default_initial', 'ALCallback',
+           'class_counts', 'balance', 'class_accuracy', 'ActiveLearning']
 
 # %% ../nbs/07_loop.ipynb #38045f65
 PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'fashion': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
@@ -36,21 +36,6 @@ PAPER_INITIAL = {'digits': 20, 'mnist1d': 50}
 def default_initial(data:OpenSetData, budget:float) -> float:
     "The initial set's budget: the round budget (the paper's rule), except where a preset says otherwise."
     return float(PAPER_INITIAL.get(data.name, budget))
-
-def _on_gpu(name:str, presets:dict) -> str:
-    "`name`'s GPU preset where CUDA is available and one exists, else `name`."
-    return f'{name}-gpu' if f'{name}-gpu' in presets and torch.cuda.is_available() else name
-
-def default_train(data:OpenSetData) -> TrainConfig:
-    "The classifier preset for `data`: by name (its `-gpu` variant on a GPU), else by shape (vectors, small images, natural images)."
-    if data.name in PRESETS: return TrainConfig.preset(_on_gpu(data.name, PRESETS))
-    if data.x.ndim == 2: return TrainConfig.preset('vectors')
-    return TrainConfig.preset('digits' if min(data.x.shape[2:]) < 16 else 'cifar10')
-
-def default_csi(data:OpenSetData) -> CSIConfig:
-    "The CSI preset for `data`."
-    if data.name in CSI_PRESETS: return CSIConfig.preset(_on_gpu(data.name, CSI_PRESETS))
-    return CSIConfig.preset('vectors' if data.x.ndim == 2 else ('digits' if min(data.x.shape[2:]) < 16 else 'paper'))
 
 # %% ../nbs/07_loop.ipynb #8663cb50
 class ALCallback:

@@ -4,9 +4,9 @@
 
 # %% ../nbs/05_metanet.ipynb #13c2cf02
 from __future__ import annotations
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .core import require, set_seed
+from .core import require, set_seed, from_preset
 
 # %% auto #0
 __all__ = ['NONNEG', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'new_metanet',
@@ -90,8 +90,7 @@ class MetaConfig:
     @classmethod
     def preset(cls, name:str, **kw) -> MetaConfig:
         "'paper' (Appendix C.1 and Algorithm 1) or 'official' (what the official code does), with `kw` overriding."
-        require(name in META_PRESETS, f"meta preset {name!r} is unknown; use {' or '.join(map(repr, META_PRESETS))}.")
-        return replace(cls(**META_PRESETS[name]), **kw)
+        return from_preset(cls, META_PRESETS, name, 'meta preset', **kw)
 
 META_PRESETS = {'paper': {},
                 'official': dict(lr=1e-3, bs=16, margin=1.0, wd=0.0, momentum=0.0, init='uniform', fresh=True, ties='negative', min_steps=100)}
