@@ -1,4 +1,4 @@
-"""Compute benchmark (BENCHMARKS.md section 2) on this machine.
+"""Compute benchmark (bench/README.md: what each script measures) on this machine.
 
 1. Per-round phase seconds (train / score / select / meta) from the recorded runs in
    bench/results/experiments.csv: medians per method, and MQ-Net's own share of a round

@@ -1,4 +1,4 @@
-"""The recorded benchmark of BENCHMARKS.md section 1, on the CPU.
+"""The recorded benchmark (bench/README.md) on the CPU: grids of runs, resumable.
 
 Grids (each resumable: re-running skips complete runs and continues unfinished ones):
   split    digits 4:6, noise 10/20/40/60%, the 8 methods of Table 1 and MQ-Net as the paper writes it (mqnet-paper)

@@ -9,7 +9,7 @@ from pathlib import Path
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
 from .data import split_dataset, cross_dataset, Pool
-from .experiments import run_grid, summary_table, per_round_table, conclude, default_jobs
+from .experiments import run_grid, summary_table, per_round_table, conclude, default_jobs, run_dir
 
 # %% auto #0
 __all__ = ['mqnet_run_main', 'mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'accuracy_figure',
@@ -98,8 +98,8 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     print('\n' + conclude(res))
     if quiet: return
     fig = accuracy_figure(res, out, dataset + (f'+{ood}' if ood else ''))
-    where = Path(out)/(dataset + (f'+{ood}' if ood else ''))/(f'noise{noises[0]:g}' if len(noises) == 1 else 'noise<τ>')/'<method>'/'seed<s>'
-    print(f"\nruns: {where}/ (history.csv: one row per round); "
+    where = run_dir(out, dataset, noises[0], '<method>', '<s>', ood, c_ood, c_in)
+    print(f"\nruns: {where}/{' (one noise<τ> folder per noise ratio)' if len(noises) > 1 else ''} (history.csv: one row per round); "
           f"every round of every run in {Path(out)/'results.csv'}\nfigure: {fig} (test accuracy over rounds)\n"
           f"the paper's tables and figures for these runs: mqnet_report {out}")
 

@@ -4,8 +4,9 @@
 
 # %% ../nbs/06_strategies.ipynb #969e3fb8
 from __future__ import annotations
-import heapq
-from dataclasses import dataclass, replace
+import heapq, inspect
+from functools import partial
+from dataclasses import dataclass, field, replace
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
 from .data import OpenSetData, Pool
@@ -33,6 +34,7 @@ class RoundState:
     csi_semantic: torch.Tensor|None = None # SimCLR embeddings of the pool (CCAL's semantic coder)
     out_val: Outputs|None = None           # the classifier's pass over the held-out part (data.x_val), if any
     csi_val: torch.Tensor|None = None      # CSI embeddings of the held-out part
+    unlabeled: np.ndarray = field(init=False)  # the pool's unlabeled indices when the round was scored, before its query
     def __post_init__(self): self.unlabeled = self.pool.unlabeled_idx
     @property
     def max_queries(self) -> int:
@@ -280,13 +282,13 @@ class MQNet(Strategy):
             self.net = new_metanet(2, self.meta); self.net.load_state_dict(sd['net']); self.net.eval()
 
 # %% ../nbs/06_strategies.ipynb #3ff45264
-STRATEGIES = {
-    'random': lambda **kw: Random(**kw), 'conf': lambda **kw: ScoreStrategy('conf'), 'entropy': lambda **kw: ScoreStrategy('entropy'),
-    'margin': lambda **kw: ScoreStrategy('margin'), 'll': lambda **kw: ScoreStrategy('ll'),
-    'coreset': lambda **kw: Coreset(**kw), 'badge': lambda **kw: Badge(**kw), 'similar': lambda **kw: Similar(**kw), 'ccal': lambda **kw: CCAL(**kw),
+STRATEGIES = {      # name -> a factory whose keyword arguments are the strategy's options
+    'random': Random, 'conf': partial(ScoreStrategy, 'conf'), 'entropy': partial(ScoreStrategy, 'entropy'),
+    'margin': partial(ScoreStrategy, 'margin'), 'll': partial(ScoreStrategy, 'll'),
+    'coreset': Coreset, 'badge': Badge, 'similar': Similar, 'ccal': CCAL,
 }
 PLUS = dict(inputs='rank', select='diverse')   # mqnet-plus: quantile meta-inputs, BADGE's k-means++ within Φ's shortlist
-def _mqnet(name, **fixed): return lambda **kw: MQNet(**{**fixed, **kw, 'name': name})
+def _mqnet(name, **fixed): return partial(MQNet, **fixed, name=name)     # options given to get_strategy override `fixed`
 STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet': {},
     'mqnet-paper': dict(ll_grad='joint', purity='csi', meta=MetaConfig.preset('paper')),        # as the paper writes it (Algorithm 1, Appendix C)
@@ -302,7 +304,11 @@ STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
 PAPER_METHODS = ('random', 'conf', 'coreset', 'll', 'badge', 'ccal', 'similar', 'mqnet')
 
 def get_strategy(name:str, **kw) -> Strategy:
-    "The strategy called `name`, built with options `kw`."
+    "The strategy called `name`, built with options `kw` (an option it does not have is refused)."
     require(name in STRATEGIES, f"method {name!r} is unknown; choose one of {', '.join(STRATEGIES)}.")
-    s = STRATEGIES[name](**kw); s.name = name
+    f = STRATEGIES[name]; ps = inspect.signature(f).parameters
+    opts = [p for p, v in ps.items() if v.kind in (v.KEYWORD_ONLY, v.POSITIONAL_OR_KEYWORD) and p not in ('self', 'name')]
+    bad = [k for k in kw if k not in opts or k == 'name']
+    if bad: raise ValueError(f"method {name!r} has no option {bad[0]!r}; " + (f"its options are {', '.join(opts)}." if opts else "it takes none."))
+    s = f(**kw); s.name = name
     return s
