@@ -152,7 +152,7 @@ class ScoreContext:
     logits: torch.Tensor            # N×k, the whole pool
     features: torch.Tensor          # N×d
     pred_loss: torch.Tensor|None    # N, or None without a loss head
-    unlabeled: torch.Tensor         # indices of the examples to score
+    rows: torch.Tensor              # indices of the examples to score (in a round: the unlabeled pool)
     labeled_in: torch.Tensor        # indices of labeled IN examples
     labeled_in_y: torch.Tensor      # their classes
     labeled_ood: torch.Tensor       # indices of labeled OOD examples
@@ -162,8 +162,8 @@ class ScoreContext:
     knn_k: int|None = None
 
 def score(name:str, ctx:ScoreContext) -> torch.Tensor:
-    "Score `name` for the unlabeled examples of `ctx` (informativeness: higher = more informative; purity: higher = more IN)."
-    u, li = ctx.unlabeled, ctx.labeled_in
+    "Score `name` for the examples `ctx.rows` (informativeness: higher = more informative; purity: higher = more IN)."
+    u, li = ctx.rows, ctx.labeled_in
     fns = dict(conf=lambda: conf(ctx.logits[u]), entropy=lambda: entropy(ctx.logits[u]), margin=lambda: margin(ctx.logits[u]),
                ll=lambda: ll(None if ctx.pred_loss is None else ctx.pred_loss[u]),
                coreset=lambda: coreset(ctx.features[u], ctx.features[torch.cat([li, ctx.labeled_ood])]),

@@ -34,6 +34,7 @@ class RoundState:
     csi_semantic: torch.Tensor|None = None # SimCLR embeddings of the pool (CCAL's semantic coder)
     out_val: Outputs|None = None           # the classifier's pass over the held-out part (data.x_val), if any
     csi_val: torch.Tensor|None = None      # CSI embeddings of the held-out part
+    for_update: dict = field(default_factory=dict)  # what `scores` computes for `update` in the same round (MQ-Net: z and logits of every row)
     unlabeled: np.ndarray = field(init=False)  # the pool's unlabeled indices when the round was scored, before its query
     def __post_init__(self): self.unlabeled = self.pool.unlabeled_idx
     @property
@@ -41,7 +42,7 @@ class RoundState:
         "The most examples the budget can buy."
         return min(len(self.unlabeled), int(self.budget // min(self.pool.c_in, self.pool.c_ood)))
     def context(self) -> ScoreContext:
-        "The `ScoreContext` of this round (unlabeled, labeled IN and labeled OOD index sets)."
+        "The `ScoreContext` of this round: the unlabeled pool as the rows to score, the labeled IN and labeled OOD index sets."
         T = lambda a: torch.as_tensor(a, device=self.out.logits.device)
         li = self.pool.labeled_in_idx
         return ScoreContext(self.out.logits, self.out.features, self.out.pred_loss, T(self.unlabeled), T(li),
@@ -226,20 +227,20 @@ class MQNet(Strategy):
         self.net, self.rounds = None, []
     def _context(self, state):
         "The round's `ScoreContext` over every pool example, and for random validation the held-out part after it (rows N…)."
-        ctx = replace(state.context(), unlabeled=torch.arange(len(state.data.y), device=state.out.logits.device))
+        ctx = replace(state.context(), rows=torch.arange(len(state.data.y), device=state.out.logits.device))
         if self.validation != 'random': return ctx
         require(state.out_val is not None and state.data.n_val >= 2, f"random validation draws its examples from data held out of the pool, "
                 f"and {state.data.name}'s pool has {state.data.n_val}; build the data with holdout= (e.g. the round budget).")
         cat = lambda a, b: None if a is None or b is None else torch.cat([a, b.to(a.device)])
         o, v = state.out, state.out_val
         return replace(ctx, logits=cat(o.logits, v.logits), features=cat(o.features, v.features), pred_loss=cat(o.pred_loss, v.pred_loss),
-                       csi=cat(state.csi, state.csi_val), unlabeled=torch.arange(len(state.data.y) + state.data.n_val, device=o.logits.device))
+                       csi=cat(state.csi, state.csi_val), rows=torch.arange(len(state.data.y) + state.data.n_val, device=o.logits.device))
     def scores(self, state):
         u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
         ctx = self._context(state)                                       # raw scores for every pool (and held-out) example
         p_raw, i_raw = score(self.purity_name, ctx), score(self.info, ctx)
         z = meta_input(p_raw, i_raw, ref=u, transform=self.inputs)       # statistics over the unlabeled pool
-        self._z, self._logits = z, ctx.logits                            # for update()
+        state.for_update.update(z=z, logits=ctx.logits)                 # every row's, for update() on the answered query
         zu = z[u]
         if self.combine == 'sum' or (self.combine == 'meta' and self.net is None): phi = zu[:, 0] + zu[:, 1]
         elif self.combine == 'prod': phi = zu[:, 0] * zu[:, 1]
@@ -263,10 +264,11 @@ class MQNet(Strategy):
             pick = np.sort(rng(state.seed, state.round, 4).choice(v, min(len(idx), v), replace=False))
             idx, labels = n + pick, state.data.y_val[pick]
         is_in = labels >= 0
-        t_idx = torch.as_tensor(idx, device=self._logits.device)
-        ce = F.cross_entropy(self._logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
+        z_all, logits = state.for_update['z'], state.for_update['logits']
+        t_idx = torch.as_tensor(idx, device=logits.device)
+        ce = F.cross_entropy(logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
         target = masked_ce(ce, torch.as_tensor(is_in, device=t_idx.device))
-        z = self._z[t_idx]
+        z = z_all[t_idx]
         record = dict(round=state.round, z=z.cpu(), is_in=torch.as_tensor(is_in), target=target.cpu(), nonneg=self.meta.nonneg)
         if len(idx) >= 2 and bool((target > 0).any()):
             self.net = train_metanet(z, target, replace(self.meta, seed=self.meta.seed + 1000 * state.seed + state.round), net=self.net)
