@@ -16,8 +16,8 @@ from .learner import default_train
 from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
 
 # %% auto #0
-__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'default_jobs', 'run_grid', 'final_round',
-           'summary_table', 'conclude', 'per_round_table', 'to_markdown', 'paper_tables', 'check_claims']
+__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'default_jobs', 'run_grid', 'setup_label',
+           'final_round', 'summary_table', 'conclude', 'per_round_table', 'to_markdown', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1.) -> Path:
@@ -180,9 +180,10 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
 # %% ../nbs/08_experiments.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
 
-def _setup(df):
-    if 'setup' not in df or 'ood' not in df: return df['dataset'].astype(str)
-    return [d if (st != 'cross') else f"{d}+{o}" for d, st, o in zip(df['dataset'], df['setup'], df['ood'])]
+def setup_label(df:pd.DataFrame) -> list:
+    "Each row's data set, with `+<noise source>` for a cross-dataset run (`ood` not empty)."
+    ood = df['ood'] if 'ood' in df else pd.Series('', index=df.index)
+    return [d if not isinstance(o, str) or not o else f'{d}+{o}' for d, o in zip(df['dataset'], ood)]
 
 def final_round(df:pd.DataFrame) -> pd.DataFrame:
     "The last round of every run."
@@ -192,7 +193,7 @@ def final_round(df:pd.DataFrame) -> pd.DataFrame:
 def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') -> pd.DataFrame:
     "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise), best in bold, and `reference`'s % improvement over the best other method."
     require(len(df) > 0, "there are no results to summarise.")
-    last = final_round(df).assign(data=lambda d: _setup(d))
+    last = final_round(df).assign(data=lambda d: setup_label(d))
     g = last.groupby(['data', 'noise', 'method'])[field].agg(['mean', 'std']).reset_index()
     best = g.groupby(['data', 'noise'])['mean'].transform('max')
     g['cell'] = [('**' + _pm(m, s) + '**') if m == b else _pm(m, s) for m, s, b in zip(g['mean'], g['std'], best)]
@@ -211,7 +212,7 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
 def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
     "One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether the margin exceeds the seed spread."
     require(len(df) > 0, "there are no results to conclude from.")
-    last = final_round(df).assign(data=lambda d: _setup(d))
+    last = final_round(df).assign(data=lambda d: setup_label(d))
     out = []
     for (data, t), g in last.groupby(['data', 'noise']):
         s = g.groupby('method')[field].agg(['mean', 'std', 'count']).sort_values('mean', ascending=False) * [100, 100, 1]
@@ -285,13 +286,13 @@ def check_claims(df:pd.DataFrame, reference:str='mqnet') -> pd.DataFrame:
     "Per (data, noise): the reference's final accuracy, the best baseline's (the paper's methods other than MQ-Net), the margin, and the reference's query IN ratio early vs late."
     df = df[df.method.isin([m for m in PAPER_METHODS if m != 'mqnet'] + [reference])]
     if 'c_ood' in df: df = df[df.c_ood == 1]
-    last = final_round(df).assign(data=lambda d: _setup(d))
+    last = final_round(df).assign(data=lambda d: setup_label(d))
     rows = []
     for (data, t), g in last.groupby(['data', 'noise']):
         m = g.groupby('method').test_acc.mean()
         if reference not in m or len(m) < 2: continue
         other = m.drop(reference)
-        q = df[(df.method == reference) & (df.noise == t) & (np.array(_setup(df)) == data)].groupby('round').query_in_ratio.mean()
+        q = df[(df.method == reference) & (df.noise == t) & (np.array(setup_label(df)) == data)].groupby('round').query_in_ratio.mean()
         rows.append(dict(data=data, noise=t, **{reference: round(100 * m[reference], 2)}, best_other=other.idxmax(), best_other_acc=round(100 * other.max(), 2),
                          margin=round(100 * (m[reference] - other.max()), 2), mqnet_is_best=bool(m[reference] >= other.max()),
                          in_ratio_first3=round(q.iloc[:3].mean(), 3), in_ratio_last3=round(q.iloc[-3:].mean(), 3)))

@@ -24,11 +24,6 @@ def save_figure(fig, path) -> Path:
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=110, bbox_inches='tight')
     atomic_write(path, buf.getvalue()); return Path(path)
 
-def _label(df):
-    "A 'setup' label per row: the data set, with its cross-dataset noise source when there is one."
-    ood = df['ood'] if 'ood' in df else pd.Series([None] * len(df), index=df.index)
-    return [d if (not isinstance(o, str) or not o) else f'{d}+{o}' for d, o in zip(df['dataset'], ood)]
-
 # %% ../nbs/09_figures.ipynb #9b3005a5
 FIELDS = {'test_acc': 'test accuracy (%)', 'query_in_ratio': 'IN ratio of the query (%)', 'purity_auroc': 'purity AUROC (%)',
           'val_acc': 'validation accuracy (%)', 'min_class_share': 'smallest class share of labeled IN (%)',
@@ -108,7 +103,7 @@ def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, s
 # %% ../nbs/09_figures.ipynb #01c09db2
 def write_report(src, out=None, seed:int=0) -> list:
     "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out`; the files written."
-    from mqnet.experiments import load_results, paper_tables, to_markdown
+    from mqnet.experiments import load_results, paper_tables, to_markdown, setup_label
     src = Path(src); require(src.exists(), f"{str(src)!r} does not exist; give a folder of runs or a results.csv.")
     res = load_results(src); require(len(res) > 0, f"{str(src)!r} holds no results yet; run mqnet_run or run_grid first.")
     out = Path(out) if out is not None else (src.parent if src.is_file() else src)/'report'
@@ -117,7 +112,7 @@ def write_report(src, out=None, seed:int=0) -> list:
     for name, t in paper_tables(res).items():
         put(f'{name}.md', to_markdown(t)); put(f'{name}.csv', t.to_csv())
     matplotlib.use('Agg', force=False)
-    res = res.assign(data=_label(res.assign(ood=res['ood'] if 'ood' in res else '')))
+    res = res.assign(data=setup_label(res))
     for data, d in res[res.c_ood == 1].groupby('data') if 'c_ood' in res else res.groupby('data'):
         from mqnet.strategies import PAPER_METHODS
         d = d[d.method.isin([*PAPER_METHODS, 'mqnet-paper', 'mqnet-plus'])]

@@ -22,7 +22,7 @@ from .core import require, set_seed, get_device, input_kind, preset_name, from_p
 __all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18', 'small_cnn',
            'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation', 'TrainConfig',
            'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'train_classifier',
-           'Outputs', 'infer', 'accuracy']
+           'Outputs', 'infer', 'logits_accuracy', 'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -295,6 +295,10 @@ def infer(learn:Learner, x, bs:int|None=None) -> Outputs:
         logits, _ = learn.get_preds(dl=dl, cbs=[col], reorder=False)
     return Outputs(logits.float().to(dev), torch.cat(col.feats).to(dev), torch.cat(col.losses).to(dev) if col.losses else None)
 
+def logits_accuracy(logits:torch.Tensor, y) -> float:
+    "Top-1 accuracy of `logits` against labels `y`; NaN when there are no examples."
+    return (logits.argmax(1).cpu() == torch.as_tensor(np.asarray(y))).float().mean().item() if len(y) else float('nan')
+
 def accuracy(learn:Learner, x, y) -> float:
     "Top-1 accuracy of `learn` on `x`, `y`."
-    return (infer(learn, x).logits.argmax(1).cpu() == torch.as_tensor(np.asarray(y))).float().mean().item()
+    return logits_accuracy(infer(learn, x).logits, y)

@@ -12,7 +12,7 @@ from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
 from .core import require, Timings, atomic_write, atomic_save
 from .data import OpenSetData, Pool, SimulatedOracle, from_spec
-from .learner import TrainConfig, train_classifier, infer, default_train
+from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, csi_embeddings, default_csi
 from .strategies import Strategy, RoundState, get_strategy
@@ -159,10 +159,9 @@ def _run_round(self:ActiveLearning):
         li = pool.labeled_in_idx
         learn = train_classifier(data.x[li], pool.labels[li], cfg=replace(self.train, seed=self.seed * 1000 + r), n_classes=data.k)
     dev = next(learn.model.parameters()).device
-    acc = lambda logits, y: (logits.argmax(1).cpu() == torch.as_tensor(y)).float().mean().item() if len(y) else float('nan')
-    test_logits = infer(learn, data.x_test).logits; test_acc = acc(test_logits, data.y_test)
+    test_logits = infer(learn, data.x_test).logits; test_acc = logits_accuracy(test_logits, data.y_test)
     out_val = infer(learn, data.x_val) if data.n_val else None          # the held-out part: validation accuracy, random validation
-    val_acc = acc(out_val.logits[torch.as_tensor(data.y_val >= 0, device=dev)], data.y_val[data.y_val >= 0]) if data.n_val else float('nan')
+    val_acc = logits_accuracy(out_val.logits[torch.as_tensor(data.y_val >= 0, device=dev)], data.y_val[data.y_val >= 0]) if data.n_val else float('nan')
     with t('score'):
         out = infer(learn, data.x)
         T = lambda z: None if z is None else z.to(dev)
