@@ -59,6 +59,7 @@ def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None
              f"  cost: c_in={pool.c_in:g}, c_ood={pool.c_ood:g}"] + ([f"  note: {data.note}"] if data.note else [])
     return '\n'.join(lines)
 
+# %% ../nbs/08a_cli.ipynb #b6bc35dd
 def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashion, cifar10, cifar100, svhn, imagenet, folder
               methods:str='mqnet,conf,random', # comma-separated methods (see mqnet.strategies.STRATEGIES)
               noise:str='0.4',                 # open-set noise ratio(s) in (0, 1), comma-separated
@@ -103,6 +104,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
           f"every round of every run in {Path(out)/'results.csv'}\nfigure: {fig} (test accuracy over rounds)\n"
           f"the paper's tables and figures for these runs: mqnet_report {out}")
 
+# %% ../nbs/08a_cli.ipynb #1afe33df
 def accuracy_figure(res, out, name:str) -> Path:
     "Save test accuracy over rounds (mean ± std over seeds, one panel per noise ratio) as `out/accuracy_<name>.png`."
     from mqnet.figures import plot_rounds, save_figure

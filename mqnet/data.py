@@ -175,6 +175,7 @@ def sample_patches(n:int, shape:tuple, seed:int=0) -> np.ndarray:
 # %% ../nbs/01_data.ipynb #bddf6b5c
 OOD = -1  # the label of open-set noise
 
+# %% ../nbs/01_data.ipynb #77ba4893
 @dataclass(frozen=True, repr=False)
 class OpenSetData:
     "An open-set pool with its IN-only test set. `y`: IN labels 0..k-1, `OOD` (-1) for noise."

@@ -57,6 +57,7 @@ def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|Non
             require(h >= 2 or getattr(STRATEGIES[m](), 'validation', 'self') != 'random',
                     f"method {m!r} draws its validation set from examples held out of the pool, and {d} holds out {h}; pass holdout= (CLI: --holdout N), e.g. the round budget.")
 
+# %% ../nbs/08_experiments.ipynb #4260a34c
 def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache) -> ActiveLearning:
     "One run of a grid: the data set's classifier preset, with `iters` steps per round when given."
     train = None if iters is None else replace(default_train(data), iters=int(iters))
@@ -92,6 +93,7 @@ def _path_columns(p:Path, out:Path) -> dict:
         elif tag.startswith('cin'): costs['c_in'] = float(tag[3:])
     return dict(setup='cross' if '+' in ds else 'split', ood=ds.split('+', 1)[1] if '+' in ds else '', **costs)
 
+# %% ../nbs/08_experiments.ipynb #929784f7
 def load_results(out) -> pd.DataFrame:
     "Every round of every run under `out` (or a `results.csv` already gathered), as one table."
     out = Path(out)
@@ -130,6 +132,7 @@ def default_jobs() -> int:
 
 def _heavy(al) -> bool: return bool(al.strategy.needs_csi or al.strategy.needs_semantic or getattr(al.strategy, 'combine', '') == 'meta')
 
+# %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
              ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int|None=None, iters:int|None=None,
              holdout:int|None=None, fresh:bool=False, log=print) -> pd.DataFrame:
@@ -209,6 +212,7 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
     t.columns = pd.MultiIndex.from_tuples([(d, f"{n:.0%}") for d, n in t.columns], names=['data', 'noise'])
     return t
 
+# %% ../nbs/08_experiments.ipynb #9dc12263
 def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
     "One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether the margin exceeds the seed spread."
     require(len(df) > 0, "there are no results to conclude from.")

@@ -239,6 +239,7 @@ def _check_labeled(x, y, n_classes):
     if len(classes) < 2: raise ValueError(f"the labeled set holds only class {int(classes[0])}; a classifier needs at least two classes.")
     return y.long(), k
 
+# %% ../nbs/02_learner.ipynb #971411d1
 def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None) -> Learner:
     "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`."
     require(arch == 'auto' or arch in ARCHS, f"arch {arch!r} is unknown; use 'auto' or one of {', '.join(ARCHS)}.")

@@ -66,6 +66,7 @@ def class_accuracy(pred, y, k:int) -> str:
     return '|'.join('nan' if not (y == c).any() else f"{(pred[y == c] == c).mean():.3f}" for c in range(k))
 STATE, HISTORY = 'state.pt', 'history.csv'
 
+# %% ../nbs/07_loop.ipynb #7acd5b5e
 class ActiveLearning:
     "Open-set active learning of `data` with `strategy`: `rounds` rounds of `budget`, records and checkpoints in `out`."
     def __init__(self, data:OpenSetData, strategy:Strategy|str, rounds:int=10, budget:float|None=None, train:TrainConfig|None=None,

@@ -99,6 +99,7 @@ def new_metanet(d_in:int, cfg:MetaConfig) -> MonotoneMLP:
     "An untrained Φ for `d_in` meta-inputs as `cfg` describes it."
     return MonotoneMLP(d_in, cfg.hidden, cfg.constrained, cfg.nonneg, cfg.init)
 
+# %% ../nbs/05_metanet.ipynb #ba83770d
 def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=None) -> MonotoneMLP:
     "Train Φ on a self-validation set: meta-inputs `z` (N×d, ⪰ 0) ranked by masked losses `target` (N)."
     z = check_meta_input(z); t = torch.as_tensor(target).float().to(z.device)

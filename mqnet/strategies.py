@@ -6,6 +6,7 @@
 from __future__ import annotations
 import heapq, inspect
 from functools import partial
+from fastcore.basics import patch
 from dataclasses import dataclass, field, replace
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
@@ -48,6 +49,7 @@ class RoundState:
         return ScoreContext(self.out.logits, self.out.features, self.out.pred_loss, T(self.unlabeled), T(li),
                             T(self.pool.labels[li]), T(self.pool.labeled_ood_idx), self.head, self.csi)
 
+# %% ../nbs/06_strategies.ipynb #b8283a31
 class Strategy:
     "Base of every query strategy."
     name = 'strategy'; needs_ll = False; needs_csi = False; needs_semantic = False
@@ -80,6 +82,7 @@ def by_score(state:RoundState, s:torch.Tensor) -> np.ndarray:
     require(len(s) == len(state.unlabeled), f"a score over {len(s)} examples cannot rank {len(state.unlabeled)} unlabeled ones.")
     return state.unlabeled[np.lexsort((state.unlabeled, -s))]
 
+# %% ../nbs/06_strategies.ipynb #daaf6334
 def by_class(state:RoundState, s:torch.Tensor, pred) -> np.ndarray:
     "Unlabeled indices taking each predicted class's best in turn: every class's k-th best by `s` before any class's (k+1)-th."
     s, pred = np.asarray(torch.as_tensor(s).float().cpu()), np.asarray(torch.as_tensor(pred).cpu())
@@ -208,6 +211,7 @@ class CCAL(Strategy):
 LL_GRAD = {'cut': dict(ll_detach=0.0), 'joint': dict(ll_detach=0.6)}   # MQ-Net's learning-loss head: gradient into the backbone cut, or joint (LL's)
 SELECT = ('top', 'classwise', 'diverse')   # the query: the top of Φ (the paper), Φ's best of each predicted class in turn, or BADGE within Φ's shortlist
 
+# %% ../nbs/06_strategies.ipynb #14772af3
 class MQNet(Strategy):
     "MQ-Net: rank by a meta-net Φ(P, I) trained each round on the round's own queries."
     needs_csi = property(lambda self: self.purity_name in ('csi', 'csi_ood'))
@@ -246,34 +250,6 @@ class MQNet(Strategy):
         elif self.combine == 'prod': phi = zu[:, 0] * zu[:, 1]
         else: phi = meta_score(self.net, zu)
         return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[u], self.info: i_raw[u]}
-    def order(self, state, scores):
-        best = by_score(state, scores['phi'])
-        if self.select == 'top': return best
-        u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
-        if self.select == 'classwise': return by_class(state, scores['phi'], state.out.logits[u].argmax(1))
-        short = torch.as_tensor(best[:int(self.shortlist * state.max_queries)])   # 'diverse': BADGE's k-means++ within the top of Φ
-        pos = badge_select(state.out.logits[short], state.out.features[short], state.max_queries, int(rng(state.seed, state.round, 5).integers(2**31)))
-        chosen = short.numpy()[pos.numpy()]
-        return np.concatenate([chosen, best[~np.isin(best, chosen)]])
-    def update(self, state, queried):
-        "Train Φ on the self-validation set: the answered query (or, `validation='random'`, as many held-out examples), ranked by masked loss."
-        if self.combine != 'meta': return
-        idx = np.asarray(queried); labels = state.pool.labels[idx]
-        if self.validation == 'random':                                  # Table 3: labeled examples from outside the pool, as many as S_Q
-            n, v = len(state.data.y), state.data.n_val
-            pick = np.sort(rng(state.seed, state.round, 4).choice(v, min(len(idx), v), replace=False))
-            idx, labels = n + pick, state.data.y_val[pick]
-        is_in = labels >= 0
-        z_all, logits = state.for_update['z'], state.for_update['logits']
-        t_idx = torch.as_tensor(idx, device=logits.device)
-        ce = F.cross_entropy(logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
-        target = masked_ce(ce, torch.as_tensor(is_in, device=t_idx.device))
-        z = z_all[t_idx]
-        record = dict(round=state.round, z=z.cpu(), is_in=torch.as_tensor(is_in), target=target.cpu(), nonneg=self.meta.nonneg)
-        if len(idx) >= 2 and bool((target > 0).any()):
-            self.net = train_metanet(z, target, replace(self.meta, seed=self.meta.seed + 1000 * state.seed + state.round), net=self.net)
-            record['net'] = {k: v.cpu().clone() for k, v in self.net.state_dict().items()}
-        self.rounds.append(record)
     def train_options(self): return LL_GRAD[self.ll_grad] if self.info == 'll' else {}
     def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
@@ -282,6 +258,41 @@ class MQNet(Strategy):
         self.rounds = list(sd.get('rounds', []))
         if sd.get('net') is not None:
             self.net = new_metanet(2, self.meta); self.net.load_state_dict(sd['net']); self.net.eval()
+
+# %% ../nbs/06_strategies.ipynb #cb2886a2
+@patch
+def order(self:MQNet, state:RoundState, scores:dict) -> np.ndarray:
+    "Φ's ranking: its top (`select='top'`), each predicted class's best in turn (`'classwise'`), or BADGE's draw within its shortlist (`'diverse'`), then the rest in Φ order."
+    best = by_score(state, scores['phi'])
+    if self.select == 'top': return best
+    u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
+    if self.select == 'classwise': return by_class(state, scores['phi'], state.out.logits[u].argmax(1))
+    short = torch.as_tensor(best[:int(self.shortlist * state.max_queries)])   # 'diverse': BADGE's k-means++ within the top of Φ
+    pos = badge_select(state.out.logits[short], state.out.features[short], state.max_queries, int(rng(state.seed, state.round, 5).integers(2**31)))
+    chosen = short.numpy()[pos.numpy()]
+    return np.concatenate([chosen, best[~np.isin(best, chosen)]])
+
+# %% ../nbs/06_strategies.ipynb #c3f30c57
+@patch
+def update(self:MQNet, state:RoundState, queried:np.ndarray):
+    "Train Φ on the self-validation set: the answered query (or, `validation='random'`, as many held-out examples), ranked by masked loss."
+    if self.combine != 'meta': return
+    idx = np.asarray(queried); labels = state.pool.labels[idx]
+    if self.validation == 'random':                                  # Table 3: labeled examples from outside the pool, as many as S_Q
+        n, v = len(state.data.y), state.data.n_val
+        pick = np.sort(rng(state.seed, state.round, 4).choice(v, min(len(idx), v), replace=False))
+        idx, labels = n + pick, state.data.y_val[pick]
+    is_in = labels >= 0
+    z_all, logits = state.for_update['z'], state.for_update['logits']
+    t_idx = torch.as_tensor(idx, device=logits.device)
+    ce = F.cross_entropy(logits[t_idx].float(), torch.as_tensor(np.where(is_in, labels, 0), device=t_idx.device), reduction='none')
+    target = masked_ce(ce, torch.as_tensor(is_in, device=t_idx.device))
+    z = z_all[t_idx]
+    record = dict(round=state.round, z=z.cpu(), is_in=torch.as_tensor(is_in), target=target.cpu(), nonneg=self.meta.nonneg)
+    if len(idx) >= 2 and bool((target > 0).any()):
+        self.net = train_metanet(z, target, replace(self.meta, seed=self.meta.seed + 1000 * state.seed + state.round), net=self.net)
+        record['net'] = {k: v.cpu().clone() for k, v in self.net.state_dict().items()}
+    self.rounds.append(record)
 
 # %% ../nbs/06_strategies.ipynb #3ff45264
 STRATEGIES = {      # name -> a factory whose keyword arguments are the strategy's options
