@@ -10,8 +10,8 @@ from dataclasses import replace
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['require', 'set_seed', 'rng', 'get_device', 'input_kind', 'preset_name', 'from_preset', 'atomic_write', 'atomic_save',
-           'Timings']
+__all__ = ['require', 'check_seed', 'set_seed', 'rng', 'get_device', 'input_kind', 'preset_name', 'from_preset', 'atomic_write',
+           'atomic_save', 'Timings']
 
 # %% ../nbs/00_core.ipynb #6af91528
 def require(cond, msg:str):
@@ -19,15 +19,19 @@ def require(cond, msg:str):
     if not cond: raise ValueError(msg)
 
 # %% ../nbs/00_core.ipynb #e7ffaf9a
+def check_seed(seed):
+    "Refuse a `seed` that is not a non-negative integer."
+    require(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed {seed!r} must be a non-negative integer.")
+
 def set_seed(seed:int, reproducible:bool=True):
     "Seed Python, NumPy and torch (fastai's `set_seed`)."
-    require(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed {seed!r} must be a non-negative integer.")
+    check_seed(seed)
     from fastai.torch_core import set_seed as fastai_set_seed  # imported here: fastai takes a second to import
     fastai_set_seed(int(seed), reproducible=reproducible)
 
 def rng(seed:int, *salt:int) -> np.random.Generator:
     "A NumPy generator for `seed`, optionally split by integer `salt` (e.g. the round)."
-    require(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed {seed!r} must be a non-negative integer.")
+    check_seed(seed)
     return np.random.default_rng([int(seed), *map(int, salt)])
 
 # %% ../nbs/00_core.ipynb #f05d7e56

@@ -15,8 +15,9 @@ from .core import require, rng, atomic_write
 
 # %% auto #0
 __all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_idx',
-           'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'split_dataset', 'from_spec', 'cross_dataset',
-           'from_arrays', 'Pool', 'SimulatedOracle', 'CsvOracle', 'write_query']
+           'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise', 'check_holdout',
+           'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays', 'check_costs', 'Pool', 'check_budget',
+           'SimulatedOracle', 'CsvOracle', 'write_query']
 
 # %% ../nbs/01_data.ipynb #cd05c4e3
 @dataclass(frozen=True)
@@ -143,9 +144,13 @@ SOURCES = {'digits': _digits, 'mnist1d': _mnist1d, 'fashion': _fashion, 'cifar10
            'imagenet': _folder, 'folder': _folder}
 PAPER_SPLITS = {'digits': 4, 'mnist1d': 4, 'fashion': 4, 'cifar10': 4, 'svhn': 4, 'cifar100': 40, 'imagenet': 50}
 
+def check_source(name:str):
+    "Refuse a data set name that is not one of `SOURCES`."
+    require(name in SOURCES, f"dataset {name!r} is unknown; choose one of {', '.join(SOURCES)}.")
+
 def load_source(name:str, train:bool=True, root=None, download:bool=False) -> Source:
     "The train (or test) `Source` called `name`, read from `root`."
-    require(name in SOURCES, f"dataset {name!r} is unknown; choose one of {', '.join(SOURCES)}.")
+    check_source(name)
     fn = SOURCES[name]
     return fn(train, root, download) if fn in (_digits, _mnist1d, _fashion) else fn(name, train, root, download)
 
@@ -218,7 +223,8 @@ class OpenSetData:
                 + (f"; held out {self.n_val}" if self.n_val else "") + ")")
 
 # %% ../nbs/01_data.ipynb #86e4ed0a
-def _check_noise(noise):
+def check_noise(noise):
+    "Refuse a noise ratio outside (0, 1)."
     require(isinstance(noise, (int, float, np.floating)) and 0 < noise < 1,
             f"noise {noise!r} is outside (0, 1); it is the OOD share of the unlabeled pool, e.g. 0.4.")
 
@@ -230,7 +236,8 @@ def _n_split(m:int, available:int, noise:float) -> tuple[int, int, str]:
     return m2, min(n2, available), f"only {available} OOD examples exist for noise {noise}: IN subsampled from {m} to {m2}"
 
 # %% ../nbs/01_data.ipynb #f456bb6e
-def _check_holdout(holdout):
+def check_holdout(holdout):
+    "Refuse a held-out size that is not a whole number ≥ 0."
     require(isinstance(holdout, (int, np.integer)) and holdout >= 0, f"holdout {holdout!r} must be a number of examples ≥ 0.")
 
 def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available, test_src:Source,
@@ -276,7 +283,7 @@ def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, roo
     return replace(_split_dataset(name, n_in, noise, seed, root, download, holdout), spec=spec)
 
 def _split_dataset(name, n_in, noise, seed, root, download, holdout=0):
-    _check_noise(noise); _check_holdout(holdout)
+    check_noise(noise); check_holdout(holdout)
     train = load_source(name, True, root, download)
     n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * train.n_classes))) if n_in is None else n_in
     return _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed, holdout)
@@ -325,7 +332,7 @@ def cross_dataset(name:str, ood:str='patches', noise:float=0.4, seed:int=0, root
     return replace(_cross_dataset(name, ood, noise, seed, root, download, holdout), spec=spec)
 
 def _cross_dataset(name, ood, noise, seed, root, download, holdout=0):
-    _check_noise(noise); _check_holdout(holdout)
+    check_noise(noise); check_holdout(holdout)
     train = load_source(name, True, root, download)
     K = train.n_classes
     in_classes = np.sort(rng(seed).choice(K, 50, replace=False)) if name == 'imagenet' and K > 50 else np.arange(K)
@@ -346,7 +353,7 @@ def _check_arrays(x, y, what):
 
 def from_arrays(x, y, x_test, y_test, n_in:int|None=None, noise:float=0.4, seed:int=0, ood_x=None, name:str='arrays', holdout:int=0) -> OpenSetData:
     "An open-set pool from arrays: split-dataset over the classes of `y`, or cross-dataset noise from `ood_x`; `holdout` labeled examples kept out of the pool."
-    _check_noise(noise); _check_holdout(holdout)
+    check_noise(noise); check_holdout(holdout)
     x, y = _check_arrays(x, y, 'x'); x_test, y_test = _check_arrays(x_test, y_test, 'x_test')
     require(x.shape[1:] == x_test.shape[1:], f"x_test has example shape {x_test.shape[1:]} but x has {x.shape[1:]}; they must match.")
     K = int(y.max()) + 1
@@ -363,11 +370,15 @@ def from_arrays(x, y, x_test, y_test, n_in:int|None=None, noise:float=0.4, seed:
 # %% ../nbs/01_data.ipynb #ea55183d
 UNLABELED = -2
 
+def check_costs(c_in, c_ood):
+    "Refuse a labeling cost that is not a positive number."
+    for nm, c in (('c_in', c_in), ('c_ood', c_ood)):
+        require(isinstance(c, (int, float, np.integer, np.floating)) and np.isfinite(c) and c > 0, f"{nm} {c!r} must be a positive number (the cost of one label).")
+
 class Pool:
     "Labeling state over `data`: revealed labels (`UNLABELED`, class, or `OOD`), cost model and spent budget."
     def __init__(self, data:OpenSetData, c_in:float=1.0, c_ood:float=1.0):
-        for nm, c in (('c_in', c_in), ('c_ood', c_ood)):
-            require(isinstance(c, (int, float, np.floating)) and np.isfinite(c) and c > 0, f"{nm} {c!r} must be a positive number (the cost of one label).")
+        check_costs(c_in, c_ood)
         self.data, self.c_in, self.c_ood = data, float(c_in), float(c_ood)
         self.labels = np.full(len(data.y), UNLABELED, np.int64)
         self.spent = 0.0
@@ -390,15 +401,16 @@ class Pool:
         return f"Pool({self.n_labeled_in} IN + {self.n_labeled_ood} OOD labeled, {len(self.unlabeled_idx)} unlabeled, spent {self.spent:g})"
 
 # %% ../nbs/01_data.ipynb #a04ee48d
-def _check_budget(pool, budget):
-    top = max(pool.c_in, pool.c_ood)
-    require(isinstance(budget, (int, float, np.integer, np.floating)) and np.isfinite(budget) and budget >= top,
-            f"budget {budget!r} is smaller than the cost of one label ({top:g}); it must be at least max(c_in, c_ood).")
+def check_budget(budget, c_in:float=1., c_ood:float=1.):
+    "Refuse a round budget that is not a positive number or cannot buy one label at costs `c_in`, `c_ood`."
+    require(isinstance(budget, (int, float, np.integer, np.floating)) and np.isfinite(budget) and budget > 0, f"budget {budget!r} must be a positive number of labels per round.")
+    top = max(c_in, c_ood)
+    require(budget >= top, f"budget {budget!r} is smaller than the cost of one label ({top:g}); it must be at least max(c_in, c_ood).")
 
 @patch
 def query(self:Pool, ranking, oracle, budget:float) -> np.ndarray:
     "Label examples in `ranking` order with `oracle` until `budget` could be exceeded; the labeled indices."
-    _check_budget(self, budget)
+    check_budget(budget, self.c_in, self.c_ood)
     r = np.asarray(ranking, dtype=np.int64).ravel()
     require(len(np.unique(r)) == len(r), "ranking holds repeated indices; each pool index may appear once.")
     require(len(r) == 0 or (r.min() >= 0 and r.max() < len(self.labels)), f"ranking holds indices outside the pool 0..{len(self.labels) - 1}.")

@@ -8,12 +8,12 @@ import os, sys, shutil, warnings, json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .core import require, atomic_write
-from .data import split_dataset, cross_dataset, from_spec, SOURCES
-from .strategies import STRATEGIES, PAPER_METHODS
+from .core import require, atomic_write, check_seed
+from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_costs, check_budget, check_holdout
+from .strategies import STRATEGIES, PAPER_METHODS, get_strategy
 from .csi import csi_embeddings
-from .learner import default_train
-from .loop import ActiveLearning, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
+from .learner import default_train, check_iters
+from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
 
 # %% auto #0
 __all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'default_jobs', 'run_grid', 'setup_label',
@@ -39,22 +39,19 @@ def _from_spec(spec):
     with warnings.catch_warnings(): warnings.simplefilter('ignore'); return from_spec(spec)
 
 def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None):
-    "Refuse a grid with a bad value before anything runs or is written."
-    for d in datasets: require(d in SOURCES, f"dataset {d!r} is unknown; choose one of {', '.join(SOURCES)}.")
-    for m in methods: require(m in STRATEGIES, f"method {m!r} is unknown; choose one of {', '.join(STRATEGIES)}.")
-    for t in noises: require(isinstance(t, (int, float)) and 0 < t < 1, f"noise {t!r} is outside (0, 1); it is the OOD share of the unlabeled pool, e.g. 0.4.")
-    for s in seeds: require(isinstance(s, (int, np.integer)) and s >= 0, f"seed {s!r} must be a non-negative integer.")
-    require(isinstance(rounds, (int, np.integer)) and rounds > 0, f"rounds {rounds!r} must be a positive integer.")
-    for nm, c in (('c_in', c_in), ('c_ood', c_ood)): require(np.isfinite(c) and c > 0, f"{nm} {c!r} must be a positive number (the cost of one label).")
-    if budget is not None:
-        require(np.isfinite(budget) and budget > 0, f"budget {budget!r} must be a positive number of labels per round.")
-        require(budget >= max(c_in, c_ood), f"budget {budget!r} is smaller than the cost of one label ({max(c_in, c_ood):g}); it must be at least max(c_in, c_ood).")
-    require(iters is None or (isinstance(iters, (int, np.integer)) and iters > 0), f"iters {iters!r} must be a positive number of training steps per round.")
-    require(holdout is None or (isinstance(holdout, (int, np.integer)) and holdout >= 0), f"holdout {holdout!r} must be a number of examples ≥ 0.")
+    "Refuse a grid with a bad value before anything runs or is written (each value by the check of the chapter it belongs to)."
+    for d in datasets: check_source(d)
+    strategies = {m: get_strategy(m) for m in methods}
+    for t in noises: check_noise(t)
+    for s in seeds: check_seed(s)
+    check_rounds(rounds); check_costs(c_in, c_ood)
+    if budget is not None: check_budget(budget, c_in, c_ood)
+    if iters is not None: check_iters(iters)
+    if holdout is not None: check_holdout(holdout)
     for d in datasets:
         h = default_holdout(d) if holdout is None else holdout
         for m in methods:
-            require(h >= 2 or getattr(STRATEGIES[m](), 'validation', 'self') != 'random',
+            require(h >= 2 or getattr(strategies[m], 'validation', 'self') != 'random',
                     f"method {m!r} draws its validation set from examples held out of the pool, and {d} holds out {h}; pass holdout= (CLI: --holdout N), e.g. the round budget.")
 
 # %% ../nbs/08_experiments.ipynb #4260a34c

@@ -21,8 +21,8 @@ from .core import require, set_seed, get_device, input_kind, preset_name, from_p
 # %% auto #0
 __all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18', 'small_cnn',
            'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation', 'TrainConfig',
-           'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'train_classifier',
-           'Outputs', 'infer', 'logits_accuracy', 'accuracy']
+           'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'check_iters',
+           'train_classifier', 'Outputs', 'infer', 'logits_accuracy', 'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -240,10 +240,14 @@ def _check_labeled(x, y, n_classes):
     return y.long(), k
 
 # %% ../nbs/02_learner.ipynb #971411d1
+def check_iters(iters):
+    "Refuse a number of training steps that is not a positive integer."
+    require(isinstance(iters, (int, np.integer)) and iters > 0, f"iters {iters!r} must be a positive number of training steps per round.")
+
 def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None) -> Learner:
     "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`."
     require(arch == 'auto' or arch in ARCHS, f"arch {arch!r} is unknown; use 'auto' or one of {', '.join(ARCHS)}.")
-    require(isinstance(cfg.iters, int) and cfg.iters > 0, f"iters {cfg.iters!r} must be a positive number of SGD steps.")
+    check_iters(cfg.iters)
     y, k = _check_labeled(x, y, n_classes)
     dev = get_device(cfg.device); set_seed(cfg.seed)
     x = torch.as_tensor(np.asarray(x)).to(dev); y = y.to(dev)

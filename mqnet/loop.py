@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
 from .core import require, Timings, atomic_write, atomic_save
-from .data import OpenSetData, Pool, SimulatedOracle, from_spec
+from .data import OpenSetData, Pool, SimulatedOracle, from_spec, check_budget
 from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, csi_embeddings, default_csi
@@ -19,7 +19,7 @@ from .strategies import Strategy, RoundState, get_strategy
 
 # %% auto #0
 __all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'default_budget', 'default_initial', 'ALCallback',
-           'class_counts', 'balance', 'class_accuracy', 'ActiveLearning']
+           'class_counts', 'balance', 'class_accuracy', 'check_rounds', 'ActiveLearning']
 
 # %% ../nbs/07_loop.ipynb #38045f65
 PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'fashion': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
@@ -67,19 +67,22 @@ def class_accuracy(pred, y, k:int) -> str:
 STATE, HISTORY = 'state.pt', 'history.csv'
 
 # %% ../nbs/07_loop.ipynb #7acd5b5e
+def check_rounds(rounds):
+    "Refuse a number of rounds that is not a positive integer."
+    require(isinstance(rounds, (int, np.integer)) and rounds > 0, f"rounds {rounds!r} must be a positive integer.")
+
 class ActiveLearning:
     "Open-set active learning of `data` with `strategy`: `rounds` rounds of `budget`, records and checkpoints in `out`."
     def __init__(self, data:OpenSetData, strategy:Strategy|str, rounds:int=10, budget:float|None=None, train:TrainConfig|None=None,
                  c_in:float=1., c_ood:float=1., seed:int=0, out=None, cbs=(), csi:CSIConfig|None=None, oracle=None,
                  csi_cache=None, progress:bool=True, initial:float|None=None):
-        require(isinstance(rounds, (int, np.integer)) and rounds > 0, f"rounds {rounds!r} must be a positive integer.")
+        check_rounds(rounds)
         self.strategy = get_strategy(strategy) if isinstance(strategy, str) else strategy
         self.data, self.rounds, self.seed, self.out = data, int(rounds), int(seed), None if out is None else Path(out)
-        self.budget = float(default_budget(data) if budget is None else budget)
-        require(np.isfinite(self.budget) and self.budget > 0, f"budget {budget!r} must be a positive number of labels per round.")
         self.pool = Pool(data, c_in, c_ood)
+        budget = default_budget(data) if budget is None else budget
+        check_budget(budget, self.pool.c_in, self.pool.c_ood); self.budget = float(budget)
         top = max(self.pool.c_in, self.pool.c_ood)
-        require(self.budget >= top, f"budget {budget!r} is smaller than the cost of one label ({top:g}); it must be at least max(c_in, c_ood).")
         self.initial = float(default_initial(data, self.budget) if initial is None else initial)
         require(np.isfinite(self.initial) and self.initial >= top, f"initial {initial!r} is smaller than the cost of one label ({top:g}); the initial set needs at least max(c_in, c_ood).")
         train = train or default_train(data)
