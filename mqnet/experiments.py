@@ -16,8 +16,9 @@ from .learner import default_train, check_iters
 from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
 
 # %% auto #0
-__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'load_results', 'default_jobs', 'run_grid', 'setup_label',
-           'final_round', 'summary_table', 'conclude', 'per_round_table', 'to_markdown', 'paper_tables', 'check_claims']
+__all__ = ['META_INPUTS', 'run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'default_jobs', 'run_grid',
+           'setup_label', 'final_round', 'summary_table', 'conclude', 'per_round_table', 'to_markdown', 'paper_tables',
+           'check_claims']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1.) -> Path:
@@ -80,15 +81,14 @@ def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, hol
                     else: al._check_initial(); runs.append(('new', d, al))
     return runs
 
-def _path_columns(p:Path, out:Path) -> dict:
-    "setup, ood and costs of a run, read from its folder `out/<dataset>[+<ood>]/noise<τ>/<method>[@cin..][@cood..]/seed<s>`."
-    parts = p.relative_to(out).parts
-    ds, method = parts[-5], parts[-3]
+def run_columns(run:Path) -> dict:
+    "What `run_dir` wrote into a run's folder `…/<dataset>[+<ood>]/noise<τ>/<method>[@cin..][@cood..]/seed<s>`: its data label, method folder, setup, ood and costs."
+    run = Path(run); ds, method = run.parents[2].name, run.parent.name
     costs = dict(c_in=1.0, c_ood=1.0)
     for tag in method.split('@')[1:]:
         if tag.startswith('cood'): costs['c_ood'] = float(tag[4:])
         elif tag.startswith('cin'): costs['c_in'] = float(tag[3:])
-    return dict(setup='cross' if '+' in ds else 'split', ood=ds.split('+', 1)[1] if '+' in ds else '', **costs)
+    return dict(data=ds, folder_method=method, setup='cross' if '+' in ds else 'split', ood=ds.split('+', 1)[1] if '+' in ds else '', **costs)
 
 # %% ../nbs/08_experiments.ipynb #929784f7
 def load_results(out) -> pd.DataFrame:
@@ -97,7 +97,8 @@ def load_results(out) -> pd.DataFrame:
     if out.is_file():
         df = pd.read_csv(out)
         return df.assign(ood=df['ood'].fillna('').astype(str)) if 'ood' in df else df
-    hs = [pd.read_csv(p).assign(**_path_columns(p, out)) for p in sorted(out.rglob(HISTORY)) if len(p.relative_to(out).parts) >= 5]
+    keep = lambda c: {k: v for k, v in c.items() if k not in ('data', 'folder_method')}
+    hs = [pd.read_csv(p).assign(**keep(run_columns(p.parent))) for p in sorted(out.rglob(HISTORY)) if len(p.relative_to(out).parts) >= 5]
     cols = RECORD + ['setup', 'ood', 'c_in', 'c_ood']
     return pd.concat(hs, ignore_index=True)[cols] if hs else pd.DataFrame(columns=cols)
 

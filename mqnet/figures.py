@@ -13,6 +13,8 @@ from matplotlib.ticker import MaxNLocator
 import seaborn as sns
 from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
+from .strategies import PAPER_METHODS
+from .experiments import load_results, paper_tables, to_markdown, setup_label, run_columns
 
 # %% auto #0
 __all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'per_class',
@@ -48,12 +50,13 @@ def landscapes(runs, method:str='mqnet') -> list:
     "Every round's self-validation set and trained meta-net from the `method` run folders under `runs`."
     out = []
     for p in sorted(Path(runs).rglob('state.pt')):
-        if p.parent.parent.name != method: continue
+        where = run_columns(p.parent)
+        if where['folder_method'] != method: continue
         sd = torch.load(p, weights_only=False)
         cfg = sd['config']
         for r in sd['strategy'].get('rounds', []):
             if 'net' in r: out.append(dict(noise=cfg['noise'], seed=cfg['seed'], round=r['round'] + 1, z=r['z'], is_in=r['is_in'].numpy(), net=r['net'],
-                                           nonneg=r.get('nonneg', 'relu'), setup=p.parts[-5] if len(p.parts) >= 5 else ''))
+                                           nonneg=r.get('nonneg', 'relu'), setup=where['data']))
     return out
 
 def plot_landscapes(records:list, by:str='round', values=None, seed:int=0):
@@ -103,7 +106,6 @@ def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, s
 # %% ../nbs/09_figures.ipynb #01c09db2
 def write_report(src, out=None, seed:int=0) -> list:
     "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out`; the files written."
-    from mqnet.experiments import load_results, paper_tables, to_markdown, setup_label
     src = Path(src); require(src.exists(), f"{str(src)!r} does not exist; give a folder of runs or a results.csv.")
     res = load_results(src); require(len(res) > 0, f"{str(src)!r} holds no results yet; run mqnet_run or run_grid first.")
     out = Path(out) if out is not None else (src.parent if src.is_file() else src)/'report'
@@ -114,7 +116,6 @@ def write_report(src, out=None, seed:int=0) -> list:
     matplotlib.use('Agg', force=False)
     res = res.assign(data=setup_label(res))
     for data, d in res[res.c_ood == 1].groupby('data') if 'c_ood' in res else res.groupby('data'):
-        from mqnet.strategies import PAPER_METHODS
         d = d[d.method.isin([*PAPER_METHODS, 'mqnet-paper', 'mqnet-plus'])]
         if not len(d): continue
         for field in ('test_acc', 'query_in_ratio', 'purity_auroc', 'classes_labeled', 'min_class_share', 'meta_live'):

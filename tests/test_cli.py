@@ -2,12 +2,13 @@
 import re, subprocess, time
 from pathlib import Path
 import pandas as pd
+from mqnet.experiments import run_dir
 import pytest
 
 RUN = ['mqnet_run', '--rounds', '3', '--seeds', '0']
 
-def history(out, method, seed=0, dataset='digits', noise='0.4'):
-    h = pd.read_csv(Path(out)/dataset/f'noise{noise}'/method/f'seed{seed}'/'history.csv')
+def history(out, method, seed=0, dataset='digits', noise=0.4):
+    h = pd.read_csv(run_dir(out, dataset, noise, method, seed)/'history.csv')
     return h.drop(columns=[c for c in h.columns if c.startswith('t_')])
 
 def test_pool_summary(cli):
