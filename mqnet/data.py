@@ -17,7 +17,7 @@ from .core import require, rng, atomic_write
 __all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_idx',
            'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise', 'check_holdout',
            'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays', 'check_costs', 'Pool', 'check_budget',
-           'SimulatedOracle', 'CsvOracle', 'write_query']
+           'SimulatedOracle', 'CsvOracle', 'write_query', 'write_cifar']
 
 # %% ../nbs/01_data.ipynb #cd05c4e3
 @dataclass(frozen=True)
@@ -471,3 +471,15 @@ def load_state_dict(self:Pool, sd:dict):
     require(len(sd['labels']) == len(self.labels), f"the saved pool has {len(sd['labels'])} examples but the data has {len(self.labels)}; it belongs to another run.")
     self.labels, self.spent, self.c_in, self.c_ood = np.asarray(sd['labels']).copy(), float(sd['spent']), sd['c_in'], sd['c_ood']
     return self
+
+# %% ../nbs/01_data.ipynb #cf1a2b3c
+def write_cifar(root, n_classes:int=10, per_batch:int=30):
+    "Write a small CIFAR-10 (or, `n_classes=100`, CIFAR-100) folder of random images in the real pickle format under `root`: the loaders' test data."
+    base = Path(root)/('cifar-10-batches-py' if n_classes == 10 else 'cifar-100-python'); base.mkdir(parents=True)
+    g = np.random.default_rng(0); key = 'labels' if n_classes == 10 else 'fine_labels'
+    names = (['data_batch_%d' % i for i in range(1, 6)] + ['test_batch']) if n_classes == 10 else ['train', 'test']
+    for nm in names:
+        y = (np.arange(per_batch) % n_classes).tolist()
+        with open(base/nm, 'wb') as f: pickle.dump({'data': g.integers(0, 255, (per_batch, 3072), dtype=np.uint8), key: y}, f)
+    meta, mkey = ('batches.meta', 'label_names') if n_classes == 10 else ('meta', 'fine_label_names')
+    with open(base/meta, 'wb') as f: pickle.dump({mkey: [f'c{i}' for i in range(n_classes)]}, f)
