@@ -6,13 +6,14 @@
 from __future__ import annotations
 import sys, functools, warnings
 from pathlib import Path
+import torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, summary_table, per_round_table, conclude, default_jobs, run_dir
 
 # %% auto #0
-__all__ = ['mqnet_run_main', 'mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'accuracy_figure',
+__all__ = ['mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'accuracy_figure', 'mqnet_run_main',
            'mqnet_report']
 
 # %% ../nbs/08a_cli.ipynb #a9338a1c
@@ -84,8 +85,10 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     j = default_jobs() if jobs is None else jobs
+    parallel = isinstance(j, int) and j > 1
+    if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
     res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
-                   iters=iters, holdout=holdout, jobs=j, threads=1 if isinstance(j, int) and j > 1 else None, log=None if quiet else print)
+                   iters=iters, holdout=holdout, jobs=j, threads=1 if parallel else None, start=_START, log=None if quiet else print)
     res = res[res.method.isin(ms) & res.noise.isin(noises) & res.seed.isin(seed_list) & (res.dataset == dataset) & (res.ood == (ood or ''))
               & (res.c_in == c_in) & (res.c_ood == c_ood)]
     if not quiet:
@@ -112,7 +115,13 @@ def accuracy_figure(res, out, name:str) -> Path:
     g = plot_rounds(res, title=f'{name}: test accuracy over rounds'); p = save_figure(g.figure, Path(out)/f'accuracy_{name}.png'); plt.close(g.figure)
     return p
 
-mqnet_run_main = console(mqnet_run)
+_START = 'spawn'   # how mqnet_run starts its workers when called from Python; the console script, a fresh process, forks them
+
+def mqnet_run_main():
+    "The `mqnet_run` console script: a process that has run nothing yet, so its workers are forked (no second import of torch and fastai)."
+    global _START
+    _START = 'fork'
+    return console(mqnet_run)()
 
 # %% ../nbs/08a_cli.ipynb #81722652
 def mqnet_report(src:Param("a folder of runs (as mqnet_run writes) or a gathered results.csv", str, opt=False, nargs='?')='runs',

@@ -133,13 +133,16 @@ def _heavy(al) -> bool: return bool(al.strategy.needs_csi or al.strategy.needs_s
 # %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
              ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int|None=None, iters:int|None=None,
-             holdout:int|None=None, fresh:bool=False, log=print) -> pd.DataFrame:
-    "Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs` processes (None: `default_jobs()`); all rounds as one table."
+             holdout:int|None=None, fresh:bool=False, start:str='spawn', log=print) -> pd.DataFrame:
+    """Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs`
+    processes (None: `default_jobs()`) started by `start` ('spawn', or 'fork': no second import of torch and fastai, but safe only from
+    a process that has run no multi-threaded torch work, as `mqnet_run` arranges); all rounds as one table."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
     check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout)
     jobs = default_jobs() if jobs is None else jobs
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
+    require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache)
     runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh)
     for kind, d, _ in runs:
@@ -167,7 +170,7 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
             if cfgs:
                 key = json.dumps(al.data.spec, sort_keys=True)
                 pools.setdefault(key, (al.data.spec, []))[1].extend(c for c in cfgs if c not in pools.get(key, (None, []))[1])
-        fork = sys.platform == 'linux' and not torch.cuda.is_initialized()     # a forked worker starts without re-importing torch and fastai
+        fork = start == 'fork' and sys.platform == 'linux' and not torch.cuda.is_initialized()   # CUDA cannot cross a fork
         with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn')) as ex:
             list(ex.map(_csi_job, [(spec, cfgs, csi_cache, threads) for spec, cfgs in pools.values()]))
             futs = [ex.submit(_job, (kind, d, al.data.spec, al.seed, al.strategy.name, kw, threads)) for kind, d, al in todo]
