@@ -105,7 +105,6 @@ def load_results(out) -> pd.DataFrame:
 def _job(args):
     "Run (or resume) one run of a grid in a worker process; returns (folder, final accuracy, seconds)."
     kind, d, spec, seed, method, kw, threads = args
-    import torch
     if threads: torch.set_num_threads(threads)
     warnings.filterwarnings('ignore')
     data = _from_spec(spec); t0 = time.perf_counter()
@@ -117,7 +116,6 @@ def _job(args):
 def _csi_job(args):
     "Train (or find in the cache) the CSI embeddings a pool's strategies need."
     spec, cfgs, csi_cache, threads = args
-    import torch
     if threads: torch.set_num_threads(threads)
     warnings.filterwarnings('ignore')
     data = _from_spec(spec)
@@ -220,14 +218,14 @@ def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
     last = final_round(df).assign(data=lambda d: setup_label(d))
     out = []
     for (data, t), g in last.groupby(['data', 'noise']):
-        s = g.groupby('method')[field].agg(['mean', 'std', 'count']).sort_values('mean', ascending=False) * [100, 100, 1]
+        s = g.groupby('method')[field].agg(['mean', 'std', 'count']).sort_values('mean', ascending=False)
         b, n, r = s.index[0], int(s['count'].max()), int(g['round'].max())
-        what = f"{data} at {t:.0%} noise ({n} seed{'s' if n > 1 else ''}, {r} rounds): {b} ends best, {_pm(s['mean'].iloc[0] / 100, s['std'].iloc[0] / 100)}%"
+        what = f"{data} at {t:.0%} noise ({n} seed{'s' if n > 1 else ''}, {r} rounds): {b} ends best, {_pm(s['mean'].iloc[0], s['std'].iloc[0])}%"
         if len(s) == 1: out.append(what + '.'); continue
-        gaps = ', '.join(f"{s['mean'].iloc[0] - v:.2f} points above {m}" for m, v in s['mean'].iloc[1:].items())
-        spread = s['std'].iloc[:2].max()
+        gaps = ', '.join(f"{100 * (s['mean'].iloc[0] - v):.2f} points above {m}" for m, v in s['mean'].iloc[1:].items())
+        spread = 100 * s['std'].iloc[:2].max()
         if n < 2 or not np.isfinite(spread): verdict = "one seed cannot tell a real gap from chance"
-        elif s['mean'].iloc[0] - s['mean'].iloc[1] > spread: verdict = f"the gap to the next exceeds the seed spread (std up to {spread:.2f})"
+        elif 100 * (s['mean'].iloc[0] - s['mean'].iloc[1]) > spread: verdict = f"the gap to the next exceeds the seed spread (std up to {spread:.2f})"
         else: verdict = f"the gap to the next is within the seed spread (std up to {spread:.2f}), so more seeds are needed to separate them"
         out.append(f"{what}, {gaps}; {verdict}.")
     return '\n'.join(out)

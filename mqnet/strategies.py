@@ -321,7 +321,7 @@ def get_strategy(name:str, **kw) -> Strategy:
     require(name in STRATEGIES, f"method {name!r} is unknown; choose one of {', '.join(STRATEGIES)}.")
     f = STRATEGIES[name]; ps = inspect.signature(f).parameters
     opts = [p for p, v in ps.items() if v.kind in (v.KEYWORD_ONLY, v.POSITIONAL_OR_KEYWORD) and p not in ('self', 'name')]
-    bad = [k for k in kw if k not in opts or k == 'name']
+    bad = [k for k in kw if k not in opts]
     if bad: raise ValueError(f"method {name!r} has no option {bad[0]!r}; " + (f"its options are {', '.join(opts)}." if opts else "it takes none."))
     s = f(**kw); s.name = name
     return s
