@@ -14,7 +14,8 @@ import seaborn as sns
 from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
 from .strategies import PAPER_METHODS
-from .experiments import load_results, paper_tables, to_markdown, setup_label, run_columns
+from .experiments import load_results, run_columns
+from .tables import paper_tables, to_markdown, setup_label
 
 # %% auto #0
 __all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'per_class',

@@ -15,6 +15,7 @@ from fastai.callback.schedule import ParamScheduler, SchedNo, combine_scheds
 from fastai.callback.hook import hook_outputs, Hook
 from fastai.data.core import DataLoaders
 from fastai.optimizer import SGD
+from fastcore.basics import store_attr
 import fastai.callback.fp16, fastai.callback.channelslast, fastai.callback.schedule  # Learner.to_bf16, to_channelslast, fit_one_cycle
 from .core import require, set_seed, get_device, input_kind, preset_name, from_preset
 
@@ -100,7 +101,7 @@ def auto_arch(in_shape, device=None) -> str:
 class DeviceBatches:
     "Batches of `x` (and `y`) already on the device; `iters` shuffled batches, or one ordered pass."
     def __init__(self, x, y=None, bs:int=64, iters:int|None=None, tfm=None, seed:int=0):
-        self.x, self.y, self.bs, self.iters, self.tfm, self.seed = x, y, bs, iters, tfm, seed
+        store_attr()
         self.device = x.device; self.n = len(x)
     def __len__(self): return self.iters if self.iters is not None else math.ceil(self.n / self.bs)
     def to(self, device): self.device = device; return self
@@ -206,7 +207,7 @@ def loss_pred_loss(pred:torch.Tensor, target:torch.Tensor, margin:float=1.0) -> 
 class LossPrediction(Callback):
     "Train `model.loss_head` alongside the classifier; leaves `learn.pred_loss` after each forward pass."
     order = 5
-    def __init__(self, margin:float=1.0, weight:float=1.0, detach:float=0.6): self.margin, self.weight, self.detach = margin, weight, detach
+    def __init__(self, margin:float=1.0, weight:float=1.0, detach:float=0.6): store_attr()
     def before_fit(self): self.hooks = hook_outputs(list(self.model.stages), detach=False)
     def after_fit(self): self.hooks.remove()
     def after_pred(self):

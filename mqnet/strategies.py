@@ -6,7 +6,7 @@
 from __future__ import annotations
 import heapq, inspect
 from functools import partial
-from fastcore.basics import patch
+from fastcore.basics import patch, store_attr
 from dataclasses import dataclass, field, replace
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
@@ -168,7 +168,7 @@ def flcmi_greedy(s_uu:torch.Tensor, q_max:torch.Tensor, p_max:torch.Tensor, n:in
 class Similar(Strategy):
     "SIMILAR with FLCMI: toward labeled IN, away from labeled OOD."
     name = 'similar'
-    def __init__(self, subset:int=5000, eta:float=1.0, nu:float=1.0): self.subset, self.eta, self.nu = subset, eta, nu
+    def __init__(self, subset:int=5000, eta:float=1.0, nu:float=1.0): store_attr()
     def order(self, state, scores):
         f = F.normalize(state.out.features.float(), dim=1)
         sub = state.unlabeled if len(state.unlabeled) <= self.subset else np.sort(rng(state.seed, state.round, 3).choice(state.unlabeled, self.subset, replace=False))
@@ -185,7 +185,7 @@ def _minmax(s): return (s - s.min()) / (s.max() - s.min()).clamp_min(1e-12)
 class CCAL(Strategy):
     "CCAL: semantic (SimCLR) purity squashed by a tanh rule plus per-class distinctive (CSI) informativeness."
     name = 'ccal'; needs_csi = True; needs_semantic = True; purity = 'semantic'
-    def __init__(self, k:float=10., t:float=0.5): self.k, self.t = k, t
+    def __init__(self, k:float=10., t:float=0.5): store_attr()
     def scores(self, state):
         u = torch.as_tensor(state.unlabeled); lab = torch.as_tensor(np.flatnonzero(state.pool.labeled))
         sem = (state.csi_semantic[u] @ state.csi_semantic[lab].T).max(1).values
@@ -225,31 +225,9 @@ class MQNet(Strategy):
         require(inputs in META_INPUTS, f"inputs {inputs!r} is unknown; use 'exp' (the paper's) or 'rank'.")
         require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's), 'classwise' or 'diverse'.")
         require(shortlist >= 1, f"shortlist {shortlist!r} must be at least 1 (a multiple of the query size).")
-        self.info, self.purity_name, self.combine, self.validation, self.ll_grad, self.name = info, purity, combine, validation, ll_grad, name
-        self.inputs, self.select, self.shortlist = inputs, select, shortlist
+        store_attr('info,combine,validation,ll_grad,name,inputs,select,shortlist'); self.purity_name = purity
         self.meta = replace(meta or MetaConfig.preset('official'), constrained=constrained)
         self.net, self.rounds = None, []
-    def _context(self, state):
-        "The round's `ScoreContext` over every pool example, and for random validation the held-out part after it (rows N…)."
-        ctx = replace(state.context(), rows=torch.arange(len(state.data.y), device=state.out.logits.device))
-        if self.validation != 'random': return ctx
-        require(state.out_val is not None and state.data.n_val >= 2, f"random validation draws its examples from data held out of the pool, "
-                f"and {state.data.name}'s pool has {state.data.n_val}; build the data with holdout= (e.g. the round budget).")
-        cat = lambda a, b: None if a is None or b is None else torch.cat([a, b.to(a.device)])
-        o, v = state.out, state.out_val
-        return replace(ctx, logits=cat(o.logits, v.logits), features=cat(o.features, v.features), pred_loss=cat(o.pred_loss, v.pred_loss),
-                       csi=cat(state.csi, state.csi_val), rows=torch.arange(len(state.data.y) + state.data.n_val, device=o.logits.device))
-    def scores(self, state):
-        u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
-        ctx = self._context(state)                                       # raw scores for every pool (and held-out) example
-        p_raw, i_raw = score(self.purity_name, ctx), score(self.info, ctx)
-        z = meta_input(p_raw, i_raw, ref=u, transform=self.inputs)       # statistics over the unlabeled pool
-        state.for_update.update(z=z, logits=ctx.logits)                 # every row's, for update() on the answered query
-        zu = z[u]
-        if self.combine == 'sum' or (self.combine == 'meta' and self.net is None): phi = zu[:, 0] + zu[:, 1]
-        elif self.combine == 'prod': phi = zu[:, 0] * zu[:, 1]
-        else: phi = meta_score(self.net, zu)
-        return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[u], self.info: i_raw[u]}
     def train_options(self): return LL_GRAD[self.ll_grad] if self.info == 'll' else {}
     def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
@@ -258,6 +236,34 @@ class MQNet(Strategy):
         self.rounds = list(sd.get('rounds', []))
         if sd.get('net') is not None:
             self.net = new_metanet(2, self.meta); self.net.load_state_dict(sd['net']); self.net.eval()
+
+# %% ../nbs/06_strategies.ipynb #9518af2e
+@patch
+def _context(self:MQNet, state):
+    "The round's `ScoreContext` over every pool example, and for random validation the held-out part after it (rows N…)."
+    ctx = replace(state.context(), rows=torch.arange(len(state.data.y), device=state.out.logits.device))
+    if self.validation != 'random': return ctx
+    require(state.out_val is not None and state.data.n_val >= 2, f"random validation draws its examples from data held out of the pool, "
+            f"and {state.data.name}'s pool has {state.data.n_val}; build the data with holdout= (e.g. the round budget).")
+    cat = lambda a, b: None if a is None or b is None else torch.cat([a, b.to(a.device)])
+    o, v = state.out, state.out_val
+    return replace(ctx, logits=cat(o.logits, v.logits), features=cat(o.features, v.features), pred_loss=cat(o.pred_loss, v.pred_loss),
+                   csi=cat(state.csi, state.csi_val), rows=torch.arange(len(state.data.y) + state.data.n_val, device=o.logits.device))
+
+# %% ../nbs/06_strategies.ipynb #667c96c0
+@patch
+def scores(self:MQNet, state):
+    "P, I (the meta-inputs over the unlabeled pool), Φ and the raw scores; z and the logits of every row go to `state.for_update` for `update`."
+    u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
+    ctx = self._context(state)                                       # raw scores for every pool (and held-out) example
+    p_raw, i_raw = score(self.purity_name, ctx), score(self.info, ctx)
+    z = meta_input(p_raw, i_raw, ref=u, transform=self.inputs)       # statistics over the unlabeled pool
+    state.for_update.update(z=z, logits=ctx.logits)                 # every row's, for update() on the answered query
+    zu = z[u]
+    if self.combine == 'sum' or (self.combine == 'meta' and self.net is None): phi = zu[:, 0] + zu[:, 1]
+    elif self.combine == 'prod': phi = zu[:, 0] * zu[:, 1]
+    else: phi = meta_score(self.net, zu)
+    return {'P': zu[:, 0], 'I': zu[:, 1], 'phi': phi, self.purity_name: p_raw[u], self.info: i_raw[u]}
 
 # %% ../nbs/06_strategies.ipynb #cb2886a2
 @patch
