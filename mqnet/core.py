@@ -61,12 +61,15 @@ def from_preset(cls, presets:dict, name:str, what:str='preset', **kw):
     return replace(cls(**presets[name]), **kw)
 
 # %% ../nbs/00_core.ipynb #1a095dae
+_UMASK = os.umask(0o022); os.umask(_UMASK)   # the process umask, read once
+
 def atomic_write(path, data:bytes|str):
     "Write `data` to `path` atomically: a temporary file in the same folder, then `os.replace`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str): data = data.encode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)                     # readable as open() would make it (mkstemp's files are private)
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:

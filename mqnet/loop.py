@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
 from .core import require, Timings, atomic_write, atomic_save
-from .data import OpenSetData, Pool, SimulatedOracle, from_spec, check_budget
+from .data import OpenSetData, Pool, SimulatedOracle, UNLABELED, from_spec, check_budget
 from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, csi_embeddings, default_csi
@@ -91,6 +91,7 @@ class ActiveLearning:
         self.cbs, self.progress = list(cbs), progress
         self.history, self.round, self.record, self.state = [], 0, None, None
         self.csi = self.csi_semantic = self.csi_val = None
+        self.pending = None          # a proposed round waiting for its answers (see `propose` and `settle`)
 
     def config(self) -> dict:
         "What identifies this run (compared on resume)."
@@ -99,13 +100,27 @@ class ActiveLearning:
                     train=asdict(self.train), csi=asdict(self.csi_cfg))
     def __call__(self, event): [getattr(cb, event)(self) for cb in self.cbs]
 
+# %% ../nbs/07_loop.ipynb #eb4126f4
+def _pending_state(al) -> dict|None:
+    "What a checkpoint keeps of a proposed round: all `settle` needs (the scores themselves stay behind), on the CPU."
+    if al.pending is None: return None
+    cpu = lambda d: {k: v.cpu() if torch.is_tensor(v) else v for k, v in d.items()}
+    return dict(cpu({k: v for k, v in al.pending.items() if k != 'scores'}), for_update=cpu(al.state.for_update), unlabeled=al.state.unlabeled)
+
+def _restore_pending(al, p:dict|None):
+    "Put a checkpoint's proposed round back: `pending`, and a `RoundState` holding what the strategy's update reads."
+    if p is None: return
+    al.pending = dict({k: v for k, v in p.items() if k not in ('for_update', 'unlabeled')}, scores={})
+    al.state = RoundState(al.data, al.pool, None, p['round'], al.budget, al.seed, for_update=dict(p['for_update']))
+    al.state.unlabeled = np.asarray(p['unlabeled'])
+
 # %% ../nbs/07_loop.ipynb #97ee07f2
 @patch
 def save(self:ActiveLearning):
     "Write the checkpoint and `history.csv` of the run so far into `out`, atomically (nothing without `out`)."
     if self.out is None: return
     sd = dict(config=self.config(), round=self.round, pool=self.pool.state_dict(), strategy=self.strategy.state_dict(), history=self.history,
-              rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()))
+              rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()), pending=_pending_state(self))
     atomic_save(sd, self.out/STATE)
     atomic_write(self.out/HISTORY, pd.DataFrame(self.history, columns=RECORD).to_csv(index=False))
 
@@ -123,14 +138,15 @@ def _load_checkpoint(out:Path) -> dict:
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
     cfg = self.config()
-    diff = [k for k in cfg if saved.get(k) != cfg[k]]
+    same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b))   # a person's pool: noise unknown (NaN)
+    diff = [k for k in cfg if not same(saved.get(k), cfg[k])]
     require(not diff, f"{str(self.out)!r} holds a different run (it differs in {', '.join(diff)}); {advice}")
 
 # %% ../nbs/07_loop.ipynb #af7ae838
 @patch
 def _check_out(self:ActiveLearning):
     if self.out is None or not (self.out/STATE).exists(): return
-    if self.history or self.round: return
+    if self.history or self.round or self.pool.labeled.any(): return   # a resumed run (its initial set labeled) continues
     self._require_same(_load_checkpoint(self.out)['config'], "use another out folder, or resume that run.")
     raise ValueError(f"{str(self.out)!r} already holds this run; resume it with ActiveLearning.resume (CLI: run the same command again), or use another out folder.")
 
@@ -156,14 +172,17 @@ def _prepare(self:ActiveLearning):
 
 # %% ../nbs/07_loop.ipynb #4582c634
 @patch
-def _run_round(self:ActiveLearning):
+def propose(self:ActiveLearning) -> np.ndarray:
+    "A round's first half: train on the labels so far, evaluate, score the pool and rank it; the ranking (unlabeled indices, best first), kept in `pending` for `settle`."
     r, t, data, pool = self.round, Timings(), self.data, self.pool
     self('before_round')
     with t('train'):
         li = pool.labeled_in_idx
         learn = train_classifier(data.x[li], pool.labels[li], cfg=replace(self.train, seed=self.seed * 1000 + r), n_classes=data.k)
     dev = next(learn.model.parameters()).device
-    test_logits = infer(learn, data.x_test).logits; test_acc = logits_accuracy(test_logits, data.y_test)
+    has_test = len(data.y_test) > 0                                     # a person's pool may come without a test set
+    test_logits = infer(learn, data.x_test).logits if has_test else torch.zeros(0, data.k)
+    test_acc = logits_accuracy(test_logits, data.y_test) if has_test else float('nan')
     out_val = infer(learn, data.x_val) if data.n_val else None          # the held-out part: validation accuracy, random validation
     val_acc = logits_accuracy(out_val.logits[torch.as_tensor(data.y_val >= 0, device=dev)], data.y_val[data.y_val >= 0]) if data.n_val else float('nan')
     with t('score'):
@@ -173,26 +192,45 @@ def _run_round(self:ActiveLearning):
         scores = self.strategy.scores(st)
     with t('select'):
         ranking = self.strategy.order(st, scores)
-    n_ood, spent, counts = pool.n_labeled_ood, pool.spent, class_counts(pool.labels, data.k)   # the state the round was played from
-    queried = pool.query(ranking, self.oracle, self.budget)
-    self.queried, self.scores = queried, scores
-    self('after_query')
-    with t('meta'): self.strategy.update(st, queried)
-    u_in = data.is_in[st.unlabeled]
     p_name = self.strategy.purity if self.strategy.purity in scores else None
     purity = scores[p_name] if p_name else msp(out.logits[torch.as_tensor(st.unlabeled, device=dev)])
-    auroc = ood_auroc(purity, u_in) if 0 < u_in.sum() < len(u_in) else float('nan')
+    self.pending = dict(round=r, ranking=ranking, scores=scores, purity=torch.as_tensor(purity).float().cpu(), timings=dict(t),
+                        record=dict(n_labeled_in=len(li), n_labeled_ood=pool.n_labeled_ood, spent=pool.spent, test_acc=test_acc, val_acc=val_acc,
+                                    purity_score=p_name or 'msp', **balance(class_counts(pool.labels, data.k)),
+                                    test_acc_per_class=class_accuracy(test_logits.argmax(1).cpu().numpy(), data.y_test, data.k)))
+    return ranking
+
+# %% ../nbs/07_loop.ipynb #d855f18b
+@patch
+def settle(self:ActiveLearning, oracle=None, ranking=None) -> np.ndarray:
+    "A round's second half: label the proposed ranking (or `ranking`) with `oracle` (default: the run's) within the budget, let the strategy learn from the answers, record the round and save; the labeled indices."
+    require(self.pending is not None, "there is no proposed round to settle; call propose() first.")
+    p, data, pool, st = self.pending, self.data, self.pool, self.state
+    queried = pool.query(p['ranking'] if ranking is None else ranking, oracle or self.oracle, self.budget)
+    self.queried, self.scores = queried, p['scores']
+    self('after_query')
+    t = Timings(p['timings'])
+    with t('meta'): self.strategy.update(st, queried)
+    known = data.y[st.unlabeled] != UNLABELED                           # a person's pool: the truth of what is unlabeled is not known
+    u_in = data.is_in[st.unlabeled]
+    auroc = ood_auroc(p['purity'], u_in) if known.all() and 0 < u_in.sum() < len(u_in) else float('nan')
     q_in = pool.labels[queried] >= 0
-    self.record = dict(dataset=data.name, method=self.strategy.name, noise=data.noise, seed=self.seed, round=r + 1,
-                       n_labeled_in=len(li), n_labeled_ood=n_ood, spent=spent,
-                       test_acc=test_acc, n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'),
-                       purity_auroc=auroc, purity_score=p_name or 'msp', val_acc=val_acc, **balance(counts),
+    self.record = dict(dataset=data.name, method=self.strategy.name, noise=data.noise, seed=self.seed, round=p['round'] + 1, **p['record'],
+                       n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'), purity_auroc=auroc,
                        query_per_class='|'.join(map(str, class_counts(pool.labels[queried], data.k))),
-                       test_acc_per_class=class_accuracy(test_logits.argmax(1).cpu().numpy(), data.y_test, data.k),
                        meta_live=self.strategy.diagnostics().get('meta_live', float('nan')), t_train=t.get('train', 0.), t_score=t.get('score', 0.),
                        t_select=t.get('select', 0.), t_meta=t.get('meta', 0.))
+    self.pending = None
     self.history.append(self.record); self.round += 1
     self.save(); self('after_round')
+    return queried
+
+# %% ../nbs/07_loop.ipynb #9898de9a
+@patch
+def _run_round(self:ActiveLearning):
+    "One whole round: `propose` (unless a proposed round is waiting for its answers), then `settle` with the run's oracle."
+    if self.pending is None: self.propose()
+    self.settle()
 
 # %% ../nbs/07_loop.ipynb #5cb1386a
 @patch
@@ -219,6 +257,7 @@ def resume(cls:ActiveLearning, out, data:OpenSetData|None=None, rounds:int|None=
     al._require_same(cfg, "resume it with the data and settings it was made with.")
     al.pool.load_state_dict(sd['pool']); al.strategy.load_state_dict(sd['strategy'])
     al.history, al.round = list(sd['history']), int(sd['round'])
+    _restore_pending(al, sd.get('pending'))
     rs = sd.get('rng')
     if rs: torch.set_rng_state(rs['torch']); np.random.set_state(rs['numpy']); random.setstate(rs['python'])
     return al

@@ -1,0 +1,120 @@
+"System tests of `mqnet_label`: a person's query → answer → continue workflow, answered from the truth, against the simulated run."
+import os
+from dataclasses import replace
+from pathlib import Path
+import numpy as np, pandas as pd
+import pytest
+from mqnet.data import Pool, OOD
+from mqnet.label import write_digits_folder, label_task, label_presets
+from mqnet.loop import ActiveLearning
+
+NAMES = {0: 'zero', 1: 'one', 2: 'two', 3: 'three'}
+FAST = ['--iters', '60', '--csi_steps', '30']
+
+def write_csv(path, rows): Path(path).write_text('path,label\n' + ''.join(f'{p},{l}\n' for p, l in rows))
+
+def answer(q, truth, keep=None):
+    "Fill the label column of the query file `q` from the truth (only its first `keep` rows when given)."
+    df = pd.read_csv(q, keep_default_na=False)
+    df['label'] = [NAMES.get(truth[p], 'ood') if keep is None or i < keep else '' for i, p in enumerate(df.path)]
+    df.to_csv(q, index=False)
+    return df
+
+@pytest.fixture(scope='module')
+def folder(tmp_path_factory):
+    "300 digits PNGs (16 px) under two levels of folders; the IN classes are the digits 0-3; the truth by path."
+    root = tmp_path_factory.mktemp('label')
+    return root, write_digits_folder(root/'images', n=300)
+
+def initial_labels(root, truth, budget=40, seed=0):
+    "The initial set the simulated run draws (uniformly, by `seed`), written as the person's labels file; the data with the truth."
+    write_csv(root/'classes.csv', [(next(p for p in sorted(truth) if truth[p] == c), n) for c, n in NAMES.items()])
+    task = label_task(root/'images', root/'classes.csv')
+    names = dict(zip(task.classes, range(len(task.classes))))
+    y = np.array([names.get(NAMES.get(truth[p], 'ood'), OOD) for p in task.paths], np.int64)
+    sim = replace(task.data, y=y)
+    idx = Pool(sim).initial(budget, seed)
+    assert len(set(y[idx][y[idx] >= 0])) == 4                      # the initial set names all four IN classes
+    write_csv(root/'start.csv', [(task.paths[i], NAMES.get(truth[task.paths[i]], 'ood')) for i in idx])
+    return sim
+
+def test_answered_from_truth_is_the_simulated_run(cli, folder):
+    root, truth = folder
+    sim_data = initial_labels(root, truth)
+    run = root/'run'
+    cmd = ['mqnet_label', '--images', str(root/'images'), '--labels', str(root/'start.csv'), '--out', str(run), '--budget', '10', *FAST]
+    rc, out, err = cli(*cmd)
+    assert rc == 0, err
+    assert 'label the 10 images in' in out and 'one of one, three, two, zero, or ood' in out and 'mqnet_label --images' in out
+    assert (run/'query_001.png').stat().st_size > 1000
+    for r in (1, 2):
+        answer(run/f'query_{r:03d}.csv', truth)
+        rc, out, err = cli(*cmd)
+        assert rc == 0, err
+    assert (run/'query_003.csv').exists() and len(pd.read_csv(run/'query_003.csv')) == 10
+    labels = pd.read_csv(run/'labels.csv')
+    assert len(labels) == 40 + 10 + 10 and labels.path.is_unique
+    assert set(pd.read_csv(root/'start.csv').path) <= set(labels.path)
+    hist = pd.read_csv(run/'history.csv')
+    assert hist['round'].tolist() == [1, 2] and hist.purity_auroc.isna().all()   # no truth of the pool, no AUROC
+    train, csi = label_presets(sim_data, 60, 30)
+    sim = ActiveLearning(sim_data, 'mqnet', rounds=2, budget=10, initial=40, train=train, csi=csi, csi_cache=run/'csi', progress=False).run()
+    cols = [c for c in hist.columns if not c.startswith('t_') and c != 'purity_auroc']
+    pd.testing.assert_frame_equal(hist[cols], sim[cols].astype(hist[cols].dtypes.to_dict()))
+    rc, out, err = cli('mqnet_label', '--out', str(run), '--status')
+    assert rc == 0 and 'n_labeled_in' in out and 'waiting for:' in out and 'query_003.csv (0 of 10 rows labeled)' in out
+
+def test_partial_answers_and_answers_beyond_the_budget(cli, folder, tmp_path):
+    "Rows left empty stay unlabeled; answers the budget cannot buy are kept (prefilled in the next query, charged first), never dropped."
+    root, truth = folder
+    initial_labels(root, truth)
+    cmd = ['mqnet_label', '--images', str(root/'images'), '--labels', str(root/'start.csv'), '--out', str(tmp_path), '--method', 'conf', '--budget', '6', *FAST]
+    assert cli(*cmd)[0] == 0
+    rc, out, err = cli(*cmd)                                       # nothing answered yet: said, and nothing changes
+    assert rc == 0 and 'has no answers yet' in out and not (tmp_path/'history.csv').read_text().count('\n') > 1
+    q = answer(tmp_path/'query_001.csv', truth, keep=4)
+    extra = [p for p in sorted(truth) if p not in set(q.path) and p not in set(pd.read_csv(root/'start.csv').path)][:5]
+    with open(tmp_path/'query_001.csv', 'a') as f: f.write(''.join(f'{p},{NAMES.get(truth[p], "ood")}\n' for p in extra))
+    assert cli(*cmd)[0] == 0
+    h = pd.read_csv(tmp_path/'history.csv')
+    assert h.n_queried.tolist() == [6]                              # 4 answered rows and 2 of the 5 more, within the budget of 6
+    labels = pd.read_csv(tmp_path/'labels.csv')
+    assert len(labels) == 40 + 4 + 5                                # every answer recorded, bought or not
+    q2 = pd.read_csv(tmp_path/'query_002.csv', keep_default_na=False)
+    kept = set(extra[2:])
+    assert kept.isdisjoint(q2.path[q2.label == ''])                 # a kept answer is never asked again
+    assert cli(*cmd)[0] == 0                                         # the kept answers are charged first
+    h = pd.read_csv(tmp_path/'history.csv')
+    assert h.n_queried.tolist() == [6, 3] and h.n_labeled_in.iloc[1] + h.n_labeled_ood.iloc[1] == 46
+
+@pytest.mark.parametrize('case, message', [
+    ('unknown_answer', "row 3 of query_001.csv: label 'seven' is unknown"),
+    ('path_outside', "row 2 of bad.csv: 'elsewhere/x.png' is not an image under the images folder"),
+    ('one_class', "names 1 IN class (zero); label examples of at least two classes"),
+    ('no_images', "holds no readable image"),
+    ('budget', "budget 1.0 is smaller than the cost of one label (2)"),
+    ('other_args', "was made with other arguments (budget 10.0, now 12.0"),
+])
+def test_bad_input_one_sentence_exit_2_nothing_written(cli, folder, tmp_path, case, message):
+    root, truth = folder
+    initial_labels(root, truth)
+    run = tmp_path/'run'
+    base = ['mqnet_label', '--images', str(root/'images'), '--labels', str(root/'start.csv'), '--out', str(run), '--budget', '10', *FAST]
+    args = list(base)
+    if case in ('unknown_answer', 'other_args'):
+        assert cli(*base)[0] == 0
+        if case == 'unknown_answer':
+            q = answer(run/'query_001.csv', truth); q.loc[1, 'label'] = 'seven'; q.to_csv(run/'query_001.csv', index=False)
+        else: args[args.index('--budget') + 1] = '12'
+    elif case == 'path_outside':
+        write_csv(tmp_path/'bad.csv', [('elsewhere/x.png', 'one')]); args[args.index('--labels') + 1] = str(tmp_path/'bad.csv')
+    elif case == 'one_class':
+        write_csv(tmp_path/'one.csv', [(p, 'zero' if truth[p] == 0 else 'ood') for p in sorted(truth)[:30]]); args[args.index('--labels') + 1] = str(tmp_path/'one.csv')
+    elif case == 'no_images':
+        (tmp_path/'empty').mkdir(); (tmp_path/'empty'/'a.png').write_bytes(b'no'); args[args.index('--images') + 1] = str(tmp_path/'empty')
+    elif case == 'budget':
+        args[args.index('--budget') + 1] = '1'; args += ['--c_ood', '2']
+    before = sorted((p, p.stat().st_mtime_ns) for p in run.rglob('*')) if run.exists() else None
+    rc, out, err = cli(*args)
+    assert rc == 2 and message in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1, err
+    assert (sorted((p, p.stat().st_mtime_ns) for p in run.rglob('*')) if run.exists() else None) == before
