@@ -15,6 +15,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   fashion-ablation  Fashion 40%: the meta-inputs of Table 4 (CONF/LL x CSI/ReAct)
   plus     mqnet-plus on Fashion (the --noises given), with its ablations at 40% (one option changed each: mqnet-plus-conf, -exp, -top)
   plus-digits  mqnet-plus on the digits split and cross grids, and on mnist1d at 40%
+  mismatch Fashion-MNIST under the mismatch protocol (LfOSA's, EOAL's, EAOA's): 20/30/40% of the classes known, every image of the
+           others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv).
 
@@ -76,10 +78,14 @@ if __name__ == '__main__':
         elif g == 'plus-digits':
             run_grid('digits', PLUS[:1], NOISES, seeds, runs, **kw); run_grid('digits', PLUS[:1], NOISES, seeds, runs, ood='patches', **kw)
             run_grid('mnist1d', PLUS[:1], 0.4, seeds, runs, **kw)
+        elif g == 'mismatch':
+            ms = a.methods.split(',') if a.methods else ['random', 'conf', 'll', 'badge', 'ccal', 'mqnet']
+            run_grid('fashion', ms, [0.2, 0.3, 0.4], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
         src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv')}.get(g, (runs, 'experiments.csv'))
+                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
+                    'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv')}.get(g, (runs, 'experiments.csv'))
         res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
         keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
         res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
+from .core import require
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir
 from .tables import summary_table, per_round_table, conclude
@@ -50,11 +51,12 @@ def _floats(s:str, what:str) -> list:
     except ValueError: raise ValueError(f"{what} {s!r} must be comma-separated numbers, e.g. 0.2,0.4.") from None
 
 # %% ../nbs/08b_cli.ipynb #458a0586
-def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None=None, root=None, c_in:float=1., c_ood:float=1.) -> str:
+def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None=None, root=None, c_in:float=1., c_ood:float=1., protocol:str='noise') -> str:
     "A printable summary of the open-set pool of `dataset`."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        data = split_dataset(dataset, noise=noise, seed=seed, root=root) if ood is None else cross_dataset(dataset, ood, noise=noise, seed=seed, root=root)
+        data = (split_dataset(dataset, mismatch=noise, seed=seed, root=root) if protocol == 'mismatch' else
+                split_dataset(dataset, noise=noise, seed=seed, root=root)) if ood is None else cross_dataset(dataset, ood, noise=noise, seed=seed, root=root)
     pool = Pool(data, c_in, c_ood); s = data.summary()
     lines = [repr(data), f"  IN classes (source ids): {s['in_classes']}   example shape: {s['shape']} {s['dtype']}",
              f"  noise ratio: asked {s['noise']:.0%}, realised {s['realised_noise']:.1%}   test set: {s['test']} (IN classes only)",
@@ -64,7 +66,8 @@ def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None
 # %% ../nbs/08b_cli.ipynb #b6bc35dd
 def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashion, cifar10, cifar100, svhn, imagenet, folder
               methods:str='mqnet,conf,random', # comma-separated methods (see mqnet.strategies.STRATEGIES)
-              noise:str='0.4',                 # open-set noise ratio(s) in (0, 1), comma-separated
+              noise:str=None,                  # open-set noise ratio(s) in (0, 1), comma-separated (default 0.4)
+              mismatch:str=None,               # or the mismatch protocol: known-class share(s) in (0, 1), comma-separated, every other image in the pool
               seeds:str='0,1',                 # seeds, comma-separated: each seed is another class split
               rounds:int=10,                   # active-learning rounds
               budget:float=None,               # labels per round (default: the paper's, 500 for fashion; 4 for digits, 50 for mnist1d)
@@ -80,17 +83,19 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
               pool:bool=False,                 # only print the open-set pool and exit
               quiet:bool=False):               # print only the final comparison
     "Open-set active learning: run methods × noise ratios × seeds and compare them."
-    noises, seed_list = _floats(noise, 'noise'), _ints(seeds, 'seeds')
+    require(noise is None or mismatch is None, f"--noise {noise} and --mismatch {mismatch} are two protocols; give one of them.")
+    protocol = 'noise' if mismatch is None else 'mismatch'
+    noises, seed_list = _floats(mismatch, 'mismatch') if mismatch is not None else _floats(noise or '0.4', 'noise'), _ints(seeds, 'seeds')
     if pool:
-        for t in noises: print(pool_summary(dataset, t, seed_list[0] if seed_list else 0, ood, root, c_in, c_ood))
+        for t in noises: print(pool_summary(dataset, t, seed_list[0] if seed_list else 0, ood, root, c_in, c_ood, protocol))
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     j = default_jobs() if jobs is None else jobs
     parallel = isinstance(j, int) and j > 1
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
     res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
-                   iters=iters, holdout=holdout, jobs=j, threads=1 if parallel else None, start=_START, log=None if quiet else print)
-    show_comparison(res, dataset, ms, noises, seed_list, out, ood, c_in, c_ood, quiet)
+                   iters=iters, holdout=holdout, jobs=j, threads=1 if parallel else None, start=_START, protocol=protocol, log=None if quiet else print)
+    show_comparison(res, dataset, ms, noises, seed_list, out, ood, c_in, c_ood, quiet, protocol)
 
 # %% ../nbs/08b_cli.ipynb #1afe33df
 def accuracy_figure(res, out, name:str) -> Path:
@@ -109,23 +114,28 @@ def mqnet_run_main():
     return console(mqnet_run)()
 
 # %% ../nbs/08b_cli.ipynb #830116a7
-def show_comparison(res, dataset:str, methods:list, noises:list, seeds:list, out, ood:str|None=None, c_in:float=1., c_ood:float=1., quiet:bool=False):
+def show_comparison(res, dataset:str, methods:list, noises:list, seeds:list, out, ood:str|None=None, c_in:float=1., c_ood:float=1., quiet:bool=False, protocol:str='noise'):
     "Print what `mqnet_run` ends with for these runs of `res`: accuracy by round (unless `quiet`), the final comparison, the query IN ratios, what to conclude, and (unless `quiet`) the figure and where the runs are."
-    res = res[res.method.isin(methods) & res.noise.isin(noises) & res.seed.isin(seeds) & (res.dataset == dataset) & (res.ood == (ood or ''))
+    mm = res['mismatch'] if 'mismatch' in res else res['noise'] * float('nan')   # results recorded before the mismatch protocol have no column
+    level = res.noise if protocol == 'noise' else mm                            # the grid's setting: noise ratio or known-class share
+    res = res[res.method.isin(methods) & level.isin(noises) & (mm.isna() if protocol == 'noise' else True) & res.seed.isin(seeds) & (res.dataset == dataset) & (res.ood == (ood or ''))
               & (res.c_in == c_in) & (res.c_ood == c_ood)]
     if not quiet:
         for t in noises:
-            print(f"\ntest accuracy (%) by round, {dataset}, noise {t:g}, mean over seeds {seeds}:")
-            print(per_round_table(res[res.noise == t]).to_string())          # already in %
+            print(f"\ntest accuracy (%) by round, {dataset}, {protocol} {t:g}, mean over seeds {seeds}:")
+            print(per_round_table(res[level.loc[res.index] == t]).to_string())          # already in %
     print(f"\nfinal test accuracy (%), mean ± std over {len(seeds)} seed(s):")
     print(summary_table(res).to_string())
     qin = res.groupby('method').query_in_ratio.mean().reindex(methods)
     print("\nmean query IN ratio: " + ", ".join(f"{m} {v:.2f}" for m, v in qin.items()))
+    if protocol == 'mismatch':
+        rec = res[res['round'] == res['round'].max()].groupby('method').in_recall.mean().reindex(methods)
+        print("recall of the IN examples at the end: " + ", ".join(f"{m} {v:.2f}" for m, v in rec.items()))
     print('\n' + conclude(res))
     if quiet: return
     fig = accuracy_figure(res, out, dataset + (f'+{ood}' if ood else ''))
-    where = run_dir(out, dataset, noises[0], '<method>', '<s>', ood, c_ood, c_in)
-    print(f"\nruns: {where}/{' (one noise<τ> folder per noise ratio)' if len(noises) > 1 else ''} (history.csv: one row per round); "
+    where = run_dir(out, dataset, noises[0], '<method>', '<s>', ood, c_ood, c_in, protocol)
+    print(f"\nruns: {where}/{' (one folder per setting)' if len(noises) > 1 else ''} (history.csv: one row per round); "
           f"every round of every run in {Path(out)/'results.csv'}\nfigure: {fig} (test accuracy over rounds)\n"
           f"the paper's tables and figures for these runs: mqnet_report {out}")
 

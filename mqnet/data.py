@@ -15,9 +15,9 @@ from .core import require, rng, atomic_write
 
 # %% auto #0
 __all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_idx',
-           'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise', 'check_holdout',
-           'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays', 'check_costs', 'Pool', 'check_budget',
-           'SimulatedOracle', 'CsvOracle', 'write_query', 'write_cifar']
+           'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise',
+           'check_mismatch', 'check_holdout', 'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays',
+           'check_costs', 'Pool', 'check_budget', 'SimulatedOracle', 'CsvOracle', 'write_query', 'write_cifar']
 
 # %% ../nbs/01_data.ipynb #cd05c4e3
 @dataclass(frozen=True)
@@ -199,6 +199,7 @@ class OpenSetData:
     spec: dict|None = None   # how to rebuild it: the constructor and its arguments (None for arrays)
     x_val: np.ndarray|None = None   # a labeled part held out of the pool (IN 0..k-1 and OOD -1), or None
     y_val: np.ndarray|None = None
+    mismatch: float|None = None     # the mismatch protocol's known-class share (every image of the other classes in the pool), or None
     @property
     def is_in(self) -> np.ndarray: return self.y != OOD
     @property
@@ -216,17 +217,22 @@ class OpenSetData:
         return dict(dataset=self.name, setup=self.setup, ood_source=self.ood_source, seed=self.seed,
                     k=self.k, in_classes=list(self.in_classes), pool=len(self.y), n_in=self.n_in,
                     n_ood=self.n_ood, noise=self.noise, realised_noise=round(self.n_ood / len(self.y), 4),
-                    test=len(self.y_test), held_out=self.n_val, shape=tuple(self.x.shape[1:]), dtype=str(self.x.dtype))
+                    test=len(self.y_test), held_out=self.n_val, shape=tuple(self.x.shape[1:]), dtype=str(self.x.dtype), mismatch=self.mismatch)
     def __repr__(self):
         return (f"OpenSetData({self.name}, {self.setup}: {self.k} IN classes {list(self.in_classes)}, OOD from {self.ood_source}; "
                 f"pool {len(self.y)} = {self.n_in} IN + {self.n_ood} OOD (noise {self.n_ood/len(self.y):.1%}); test {len(self.y_test)}"
-                + (f"; held out {self.n_val}" if self.n_val else "") + ")")
+                + (f"; held out {self.n_val}" if self.n_val else "") + (f"; mismatch {self.mismatch:.0%}" if self.mismatch is not None else "") + ")")
 
 # %% ../nbs/01_data.ipynb #86e4ed0a
 def check_noise(noise):
     "Refuse a noise ratio outside (0, 1)."
     require(isinstance(noise, (int, float, np.floating)) and 0 < noise < 1,
             f"noise {noise!r} is outside (0, 1); it is the OOD share of the unlabeled pool, e.g. 0.4.")
+
+def check_mismatch(mismatch):
+    "Refuse a mismatch share outside (0, 1)."
+    require(isinstance(mismatch, (int, float, np.floating)) and not isinstance(mismatch, bool) and 0 < mismatch < 1,
+            f"mismatch {mismatch!r} is outside (0, 1); it is the share of the classes that are known (IN), e.g. 0.4.")
 
 def _n_split(m:int, available:int, noise:float) -> tuple[int, int, str]:
     "How many IN and OOD examples a pool with `m` IN and `available` OOD gets at noise ratio `noise`."
@@ -243,6 +249,8 @@ def check_holdout(holdout):
 def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available, test_src:Source,
               noise, seed, ood_source, setup, ood_y_source=None, holdout:int=0) -> OpenSetData:
     g, remap = rng(seed, 7), {c: i for i, c in enumerate(in_classes)}
+    every = noise is None                    # the mismatch protocol: every OOD example in the pool
+    if every: noise = n_ood_available / (n_ood_available + len(in_idx))
     h_in = int(round(holdout * (1 - noise))); h_ood = holdout - h_in
     require(h_in < len(in_idx) and h_ood < n_ood_available, f"holdout {holdout} is too large for {name}: the pool would keep no examples.")
     x_val = y_val = None
@@ -255,7 +263,7 @@ def _assemble(name, in_src:Source, in_idx, in_classes, ood_get, n_ood_available,
         x_val = np.concatenate([xi, ood_get(val_ood).astype(xi.dtype)]) if h_ood else xi
         y_val = np.concatenate([np.vectorize(remap.get, otypes=[np.int64])(in_src.y[val_in]), np.full(h_ood, OOD)])
         o = gh.permutation(holdout); x_val, y_val = x_val[o], y_val[o]
-    m, n_ood, note = _n_split(len(in_idx), n_ood_available, noise)
+    m, n_ood, note = (len(in_idx), n_ood_available, '') if every else _n_split(len(in_idx), n_ood_available, noise)
     if note: warnings.warn(f"{name}: {note}.")
     in_idx = np.sort(g.choice(in_idx, m, replace=False)) if m < len(in_idx) else np.asarray(in_idx)
     ood_pick = np.sort(g.choice(n_ood_available, n_ood, replace=False))
@@ -277,16 +285,29 @@ def _spec(fn:str, holdout:int=0, **kw) -> dict:
     kw['root'] = None if kw.get('root') is None else str(kw['root'])
     return dict(fn=fn, **kw, **({'holdout': int(holdout)} if holdout else {}))
 
-def split_dataset(name:str, n_in:int|None=None, noise:float=0.4, seed:int=0, root=None, download:bool=False, holdout:int=0) -> OpenSetData:
-    "The split-dataset open-set pool of `name`: `n_in` IN classes drawn from `seed`, OOD from the rest; `holdout` labeled examples kept out of the pool."
-    spec = _spec('split_dataset', holdout, name=name, n_in=n_in, noise=noise, seed=seed, root=root)
-    return replace(_split_dataset(name, n_in, noise, seed, root, download, holdout), spec=spec)
+def split_dataset(name:str, n_in:int|None=None, noise:float|None=None, seed:int=0, root=None, download:bool=False, holdout:int=0,
+                  mismatch:float|None=None) -> OpenSetData:
+    """The split-dataset open-set pool of `name`: `n_in` IN classes drawn from `seed`, OOD from the rest at the `noise` ratio (default 0.4), or
+    under the `mismatch` protocol a share `mismatch` of the classes known and every image of the others in the pool; `holdout` labeled examples kept out."""
+    require(noise is None or mismatch is None, f"noise {noise!r} and mismatch {mismatch!r} are two protocols; give one of them.")
+    if mismatch is None:
+        noise = 0.4 if noise is None else noise
+        spec = _spec('split_dataset', holdout, name=name, n_in=n_in, noise=noise, seed=seed, root=root)
+    else: spec = dict(_spec('split_dataset', holdout, name=name, n_in=n_in, noise=None, seed=seed, root=root), mismatch=mismatch)
+    return replace(_split_dataset(name, n_in, noise, seed, root, download, holdout, mismatch), spec=spec)
 
-def _split_dataset(name, n_in, noise, seed, root, download, holdout=0):
-    check_noise(noise); check_holdout(holdout)
+def _split_dataset(name, n_in, noise, seed, root, download, holdout=0, mismatch=None):
+    if mismatch is None: check_noise(noise)
+    else: check_mismatch(mismatch)
+    check_holdout(holdout)
     train = load_source(name, True, root, download)
+    if mismatch is not None:
+        require(n_in is None, f"n_in {n_in!r} and mismatch {mismatch!r} both set the known classes; give one of them.")
+        n_in = int(round(mismatch * train.n_classes))
+        require(2 <= n_in < train.n_classes, f"mismatch {mismatch!r} makes {n_in} of {name}'s {train.n_classes} classes known; at least 2 and at most {train.n_classes - 1} must be.")
     n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * train.n_classes))) if n_in is None else n_in
-    return _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed, holdout)
+    data = _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed, holdout)
+    return data if mismatch is None else replace(data, mismatch=float(mismatch))
 
 def _split_pool(name, train:Source, test:Source, n_in, noise, seed, holdout=0) -> OpenSetData:
     "`n_in` of `train`'s classes, drawn from `seed`, are IN; the other classes are the noise."
@@ -427,9 +448,11 @@ def query(self:Pool, ranking, oracle, budget:float) -> np.ndarray:
 
 # %% ../nbs/01_data.ipynb #297b2002
 @patch
-def initial(self:Pool, budget:float, seed:int, oracle=None) -> np.ndarray:
-    "Label a uniformly random initial set from the whole pool within `budget`."
-    return self.query(rng(seed, 11).permutation(self.unlabeled_idx), oracle or SimulatedOracle(self.data), budget)
+def initial(self:Pool, budget:float, seed:int, oracle=None, known_only:bool=False) -> np.ndarray:
+    "Label a uniformly random initial set from the whole pool (`known_only`: from its IN examples, as the mismatch protocol does) within `budget`."
+    cand = self.unlabeled_idx
+    if known_only: cand = cand[self.data.is_in[cand]]
+    return self.query(rng(seed, 11).permutation(cand), oracle or SimulatedOracle(self.data), budget)
 
 # %% ../nbs/01_data.ipynb #657bb525
 class SimulatedOracle:

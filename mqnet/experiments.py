@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 import pandas as pd, torch
 from .core import require, atomic_write, check_seed
-from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_costs, check_budget, check_holdout
+from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_mismatch, check_costs, check_budget, check_holdout
 from .strategies import get_strategy
 from .csi import csi_embeddings
 from .learner import default_train, check_iters
@@ -19,29 +19,33 @@ from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BU
 __all__ = ['run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'default_jobs', 'run_grid']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
-def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1.) -> Path:
-    "The folder of one run of a grid (costs other than 1 are part of the method's folder name)."
+def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1., protocol:str='noise') -> Path:
+    "The folder of one run of a grid (costs other than 1 are part of the method's folder name; `noise` is the known-class share under the mismatch protocol)."
     m = method + (f'@cin{c_in:g}' if c_in != 1 else '') + (f'@cood{c_ood:g}' if c_ood != 1 else '')
-    return Path(out)/(dataset if ood is None else f'{dataset}+{ood}')/f'noise{noise:g}'/m/f'seed{seed}'
+    return Path(out)/(dataset if ood is None else f'{dataset}+{ood}')/f'{protocol}{noise:g}'/m/f'seed{seed}'
 
 def default_holdout(dataset:str) -> int:
     "How many labeled examples a grid holds out of each pool: the data set's default round budget (random validation draws up to a query's size), 0 where none is known."
     return PAPER_BUDGETS.get(dataset, 0)
 
-def _make_data(dataset, noise, seed, ood, root, holdout=0):
+def _make_data(dataset, noise, seed, ood, root, holdout=0, protocol='noise'):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
+        if protocol == 'mismatch': return split_dataset(dataset, mismatch=noise, seed=seed, root=root, holdout=holdout)
         if ood is None: return split_dataset(dataset, noise=noise, seed=seed, root=root, holdout=holdout)
         return cross_dataset(dataset, ood, noise, seed, root, holdout=holdout)
 
 def _from_spec(spec):
     with warnings.catch_warnings(): warnings.simplefilter('ignore'); return from_spec(spec)
 
-def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None):
+def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None,
+               protocol:str='noise', ood:str|None=None):
     "Refuse a grid with a bad value before anything runs or is written (each value by the check of the chapter it belongs to)."
     for d in datasets: check_source(d)
     strategies = {m: get_strategy(m) for m in methods}
-    for t in noises: check_noise(t)
+    require(protocol in ('noise', 'mismatch'), f"protocol {protocol!r} is unknown; use 'noise' or 'mismatch'.")
+    require(protocol == 'noise' or ood is None, f"the mismatch protocol splits one data set's classes; it takes no ood source (got {ood!r}).")
+    for t in noises: (check_noise if protocol == 'noise' else check_mismatch)(t)
     for s in seeds: check_seed(s)
     check_rounds(rounds); check_costs(c_in, c_ood)
     if budget is not None: check_budget(budget, c_in, c_ood)
@@ -59,15 +63,15 @@ def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cach
     train = None if iters is None else replace(default_train(data), iters=int(iters))
     return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache, progress=False)
 
-def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False):
+def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise'):
     "Each run's ActiveLearning, checked against its folder before anything runs: ('new' | 'resume' | 'done' | 'fresh', folder, run)."
     runs = []
     for ds in datasets:
         for t in noises:
             for s in seeds:
-                data = _make_data(ds, t, s, ood, root, default_holdout(ds) if holdout is None else holdout)
+                data = _make_data(ds, t, s, ood, root, default_holdout(ds) if holdout is None else holdout, protocol)
                 for m in methods:
-                    d = run_dir(out, ds, t, m, s, ood, kw['c_ood'], kw['c_in'])
+                    d = run_dir(out, ds, t, m, s, ood, kw['c_ood'], kw['c_in'], protocol)
                     al = _new_run(data, m, s, d, **kw)
                     if fresh and d.exists(): al._check_initial(); runs.append(('fresh', d, al))
                     elif (d/STATE).exists():
@@ -98,7 +102,7 @@ def load_results(out) -> pd.DataFrame:
     keep = lambda c: {k: v for k, v in c.items() if k not in ('data', 'folder_method')}
     hs = [pd.read_csv(p).assign(**keep(run_columns(p.parent))) for p in sorted(out.rglob(HISTORY)) if len(p.relative_to(out).parts) >= 5]
     cols = RECORD + ['setup', 'ood', 'c_in', 'c_ood']
-    return pd.concat(hs, ignore_index=True)[cols] if hs else pd.DataFrame(columns=cols)
+    return pd.concat(hs, ignore_index=True).reindex(columns=cols) if hs else pd.DataFrame(columns=cols)   # runs recorded before a field existed: empty
 
 def _job(args):
     "Run (or resume) one run of a grid in a worker process; returns (folder, final accuracy, seconds)."
@@ -162,18 +166,19 @@ def _run_workers(todo, workers, start, kw, csi_cache, threads, log):
 # %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
              ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int|None=None, iters:int|None=None,
-             holdout:int|None=None, fresh:bool=False, start:str='spawn', log=print) -> pd.DataFrame:
+             holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', log=print) -> pd.DataFrame:
     """Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs`
     processes (None: `default_jobs()`) started by `start` ('spawn', or 'fork': no second import of torch and fastai, but safe only from
-    a process that has run no multi-threaded torch work, as `mqnet_run` arranges); all rounds as one table."""
+    a process that has run no multi-threaded torch work, as `mqnet_run` arranges); all rounds as one table. With `protocol='mismatch'` the values
+    of `noises` are the known-class shares of the mismatch protocol."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
-    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout)
+    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)
     jobs = default_jobs() if jobs is None else jobs
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache)
-    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh)
+    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol)
     for kind, d, _ in runs:
         if kind == 'fresh': shutil.rmtree(d)
     todo = sorted([(kind, d, al) for kind, d, al in runs if kind != 'done'], key=lambda r: not _heavy(r[2]))   # the longest runs first

@@ -28,20 +28,21 @@ def save_figure(fig, path) -> Path:
     atomic_write(path, buf.getvalue()); return Path(path)
 
 # %% ../nbs/09_figures.ipynb #9b3005a5
-FIELDS = {'test_acc': 'test accuracy (%)', 'query_in_ratio': 'IN ratio of the query (%)', 'purity_auroc': 'purity AUROC (%)',
+FIELDS = {'test_acc': 'test accuracy (%)', 'query_in_ratio': 'IN ratio of the query (%)', 'in_recall': 'IN examples labeled (recall, %)', 'purity_auroc': 'purity AUROC (%)',
           'val_acc': 'validation accuracy (%)', 'min_class_share': 'smallest class share of labeled IN (%)',
           'classes_labeled': 'IN classes with a label', 'meta_live': 'live meta-net output weights'}
 COUNTS = ('classes_labeled', 'meta_live')   # plotted as they are; the other fields are shares, plotted in %
 
 def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|None=None):
-    "`field` over rounds per method (bands: ± 1 std over seeds), one panel per noise ratio; the seaborn FacetGrid."
+    "`field` over rounds per method (bands: ± 1 std over seeds), one panel per noise ratio (or mismatch share); the seaborn FacetGrid."
     require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
     require(len(df) > 0, "there are no results to plot.")
     d = df if methods is None else df[df.method.isin(methods)]
-    d = d.assign(value=d[field] if field in COUNTS else 100 * d[field])
-    g = sns.relplot(data=d, x='round', y='value', hue='method', col='noise', kind='line', errorbar='sd',
+    mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
+    d = d.assign(value=d[field] if field in COUNTS else 100 * d[field], panel=[f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)])
+    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar='sd',
                     height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
-    g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('noise {col_name}')
+    g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('{col_name}')
     for ax in g.axes.flat: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title: g.figure.suptitle(title, y=1.03)
     return g
@@ -116,6 +117,12 @@ def write_report(src, out=None, seed:int=0) -> list:
         put(f'{name}.md', to_markdown(t)); put(f'{name}.csv', t.to_csv())
     matplotlib.use('Agg', force=False)
     res = res.assign(data=setup_label(res))
+    if 'mismatch' in res:                                             # the mismatch protocol: accuracy, precision and recall over rounds
+        for data, d in res[res.mismatch.notna()].groupby('data'):
+            for field in ('test_acc', 'query_in_ratio', 'in_recall'):
+                g = plot_rounds(d, field, title=f'{data}, mismatch protocol')
+                files.append(save_figure(g.figure, out/f'mismatch_{field}_{data}.png')); plt.close(g.figure)
+        res = res[res.mismatch.isna()]
     for data, d in res[res.c_ood == 1].groupby('data') if 'c_ood' in res else res.groupby('data'):
         d = d[d.method.isin([*PAPER_METHODS, 'mqnet-paper', 'mqnet-plus'])]
         if not len(d): continue
@@ -129,7 +136,7 @@ def write_report(src, out=None, seed:int=0) -> list:
             if field not in dm or dm[field].isna().all(): continue
             g = plot_classes(dm, field, seed=seed, title=f'{data}, seed {seed} (each seed is another class split)')
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
-    if src.is_dir():
+    if src.is_dir() and len(res):
         recs = [r for r in landscapes(src) if r['setup'] in ('digits', res.dataset.iloc[0])]
         for by in ('round', 'noise'):
             rs = [r for r in recs if by == 'round' and r['noise'] == 0.4 or by == 'noise']

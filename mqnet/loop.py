@@ -18,23 +18,27 @@ from .csi import CSIConfig, csi_embeddings, default_csi
 from .strategies import Strategy, RoundState, get_strategy
 
 # %% auto #0
-__all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'RECORD', 'STATE', 'HISTORY', 'default_budget', 'default_initial', 'ALCallback',
-           'class_counts', 'balance', 'class_accuracy', 'check_rounds', 'ActiveLearning']
+__all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'MISMATCH_BUDGETS', 'RECORD', 'STATE', 'HISTORY', 'default_budget',
+           'default_initial', 'ALCallback', 'class_counts', 'balance', 'class_accuracy', 'check_rounds',
+           'ActiveLearning']
 
 # %% ../nbs/07_loop.ipynb #38045f65
 PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'fashion': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
 
 def default_budget(data:OpenSetData) -> int:
-    "Labels per round: the paper's for CIFAR/ImageNet, a small one for digits, else 2% of the pool (≥ 10)."
+    "Labels per round: the paper's for CIFAR/ImageNet, a small one for digits, else 2% of the pool (≥ 10); under the mismatch protocol its papers' 1,500 (3% of smaller pools)."
+    if data.mismatch is not None: return MISMATCH_BUDGETS.get(data.name, max(10, round(0.03 * len(data.y))))
     if data.name in PAPER_BUDGETS:
         b = PAPER_BUDGETS[data.name]
         return 1000 if data.name == 'cifar10' and data.setup == 'cross' else (2000 if data.name == 'cifar100' and data.setup == 'cross' else b)
     return max(10, round(0.02 * len(data.y)))
 
 PAPER_INITIAL = {'digits': 20, 'mnist1d': 50}
+MISMATCH_BUDGETS = {'cifar10': 1500, 'cifar100': 1500, 'svhn': 1500, 'fashion': 1500}
 
 def default_initial(data:OpenSetData, budget:float) -> float:
-    "The initial set's budget: the round budget (the paper's rule), except where a preset says otherwise."
+    "The initial set's budget: the round budget (the paper's rule), except where a preset says otherwise; under the mismatch protocol 1% of the known-class examples (8% with 100 classes or more; at least the preset's)."
+    if data.mismatch is not None: return float(max(PAPER_INITIAL.get(data.name, 2), round((0.08 if data.k >= 100 else 0.01) * data.n_in)))
     return float(PAPER_INITIAL.get(data.name, budget))
 
 # %% ../nbs/07_loop.ipynb #8663cb50
@@ -48,7 +52,7 @@ class ALCallback:
 
 # %% ../nbs/07_loop.ipynb #b5a331a0
 RECORD = ['dataset', 'method', 'noise', 'seed', 'round', 'n_labeled_in', 'n_labeled_ood', 'spent', 'test_acc', 'val_acc',
-          'n_queried', 'query_in_ratio', 'purity_auroc', 'purity_score', 'classes_labeled', 'min_class_share', 'labeled_per_class',
+          'n_queried', 'query_in_ratio', 'in_recall', 'mismatch', 'purity_auroc', 'purity_score', 'classes_labeled', 'min_class_share', 'labeled_per_class',
           'query_per_class', 'test_acc_per_class', 'meta_live', 't_train', 't_score', 't_select', 't_meta']
 
 def class_counts(labels:np.ndarray, k:int) -> np.ndarray:
@@ -154,7 +158,7 @@ def _check_out(self:ActiveLearning):
 @patch
 def _check_initial(self:ActiveLearning, pool:Pool|None=None):
     "Refuse a run whose initial set (of `pool`, else drawn from the ground truth) holds IN examples of fewer than two classes."
-    if pool is None: pool = Pool(self.data, self.pool.c_in, self.pool.c_ood); pool.initial(self.initial, self.seed, SimulatedOracle(self.data))
+    if pool is None: pool = Pool(self.data, self.pool.c_in, self.pool.c_ood); pool.initial(self.initial, self.seed, SimulatedOracle(self.data), known_only=self.data.mismatch is not None)
     k = len(np.unique(pool.labels[pool.labeled_in_idx]))
     require(k >= 2, f"the initial set of seed {self.seed} (budget {self.initial:g}, c_in={pool.c_in:g}, c_ood={pool.c_ood:g}) holds IN examples of "
                     f"{k} class{'' if k == 1 else 'es'}; a classifier needs two: give a larger initial budget (initial=) or a smaller c_ood.")
@@ -164,7 +168,7 @@ def _check_initial(self:ActiveLearning, pool:Pool|None=None):
 def _prepare(self:ActiveLearning):
     "Label the initial set (a new run) and load the CSI embeddings the strategy needs (cached per pool)."
     if self.round == 0 and not self.pool.labeled.any():
-        self.pool.initial(self.initial, self.seed, self.oracle); self._check_initial(self.pool)
+        self.pool.initial(self.initial, self.seed, self.oracle, known_only=self.data.mismatch is not None); self._check_initial(self.pool)
     n = len(self.data.y)      # CSI embeds the held-out part too (rows n…): random validation scores it
     if self.strategy.needs_csi and self.csi is None:
         z = csi_embeddings(self.data, self.csi_cfg, self.csi_cache); self.csi, self.csi_val = z[:n], z[n:]
@@ -215,8 +219,9 @@ def settle(self:ActiveLearning, oracle=None, ranking=None) -> np.ndarray:
     u_in = data.is_in[st.unlabeled]
     auroc = ood_auroc(p['purity'], u_in) if known.all() and 0 < u_in.sum() < len(u_in) else float('nan')
     q_in = pool.labels[queried] >= 0
+    recall = pool.n_labeled_in / data.n_in if (data.y != UNLABELED).all() and data.n_in else float('nan')   # after the query
     self.record = dict(dataset=data.name, method=self.strategy.name, noise=data.noise, seed=self.seed, round=p['round'] + 1, **p['record'],
-                       n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'), purity_auroc=auroc,
+                       n_queried=len(queried), query_in_ratio=float(q_in.mean()) if len(q_in) else float('nan'), in_recall=recall, mismatch=data.mismatch, purity_auroc=auroc,
                        query_per_class='|'.join(map(str, class_counts(pool.labels[queried], data.k))),
                        meta_live=self.strategy.diagnostics().get('meta_live', float('nan')), t_train=t.get('train', 0.), t_score=t.get('score', 0.),
                        t_select=t.get('select', 0.), t_meta=t.get('meta', 0.))

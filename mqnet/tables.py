@@ -9,8 +9,8 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['TABLE2_INPUTS', 'setup_label', 'final_round', 'summary_table', 'conclude', 'per_round_table', 'to_markdown',
-           'paper_tables', 'check_claims']
+__all__ = ['TABLE2_INPUTS', 'setup_label', 'setting_label', 'final_round', 'summary_table', 'conclude', 'per_round_table',
+           'to_markdown', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -20,40 +20,47 @@ def setup_label(df:pd.DataFrame) -> list:
     ood = df['ood'] if 'ood' in df else pd.Series('', index=df.index)
     return [d if not isinstance(o, str) or not o else f'{d}+{o}' for d, o in zip(df['dataset'], ood)]
 
+def setting_label(df:pd.DataFrame) -> list:
+    "Each row's protocol setting as a table heads it: its noise ratio ('40%'), or under the mismatch protocol its known-class share ('mismatch 40%')."
+    mm = df['mismatch'] if 'mismatch' in df else pd.Series(np.nan, index=df.index)
+    return [f"{n:.0%}" if pd.isna(m) else f"mismatch {m:.0%}" for n, m in zip(df['noise'], mm)]
+
+def _with_labels(df): return df.assign(data=setup_label(df), setting=setting_label(df))
+
 def final_round(df:pd.DataFrame) -> pd.DataFrame:
     "The last round of every run."
-    keys = [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'method', 'seed'] if k in df]
+    keys = [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'method', 'seed'] if k in df]
     return df[df['round'] == df.groupby(keys, dropna=False)['round'].transform('max')]
 
 def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') -> pd.DataFrame:
-    "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise), best in bold, and `reference`'s % improvement over the best other method."
+    "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise ratio or mismatch share), best in bold, and `reference`'s % improvement over the best other method."
     require(len(df) > 0, "there are no results to summarise.")
-    last = final_round(df).assign(data=lambda d: setup_label(d))
-    g = last.groupby(['data', 'noise', 'method'])[field].agg(['mean', 'std']).reset_index()
-    best = g.groupby(['data', 'noise'])['mean'].transform('max')
+    last = _with_labels(final_round(df))
+    g = last.groupby(['data', 'setting', 'method'])[field].agg(['mean', 'std']).reset_index()
+    best = g.groupby(['data', 'setting'])['mean'].transform('max')
     g['cell'] = [('**' + _pm(m, s) + '**') if m == b else _pm(m, s) for m, s, b in zip(g['mean'], g['std'], best)]
-    t = g.pivot(index='method', columns=['data', 'noise'], values='cell')
+    t = g.pivot(index='method', columns=['data', 'setting'], values='cell')
     order = [m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index]
     t = t.loc[list(dict.fromkeys(order))]
     if reference in t.index and len(t) > 1:
         imp = {}
-        for (dd, tt), grp in g.groupby(['data', 'noise']):
+        for (dd, tt), grp in g.groupby(['data', 'setting']):
             ref = grp.loc[grp.method == reference, 'mean']; other = grp.loc[grp.method != reference, 'mean']
             imp[(dd, tt)] = f"{100 * (ref.iloc[0] - other.max()) / other.max():+.2f}" if len(ref) and len(other) else ''
         t.loc[f'% improve of {reference} over 2nd best'] = pd.Series(imp)
-    t.columns = pd.MultiIndex.from_tuples([(d, f"{n:.0%}") for d, n in t.columns], names=['data', 'noise'])
+    t.columns = pd.MultiIndex.from_tuples(list(t.columns), names=['data', 'noise'])
     return t
 
 # %% ../nbs/08a_tables.ipynb #9dc12263
 def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
     "One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether the margin exceeds the seed spread."
     require(len(df) > 0, "there are no results to conclude from.")
-    last = final_round(df).assign(data=lambda d: setup_label(d))
+    last = _with_labels(final_round(df))
     out = []
-    for (data, t), g in last.groupby(['data', 'noise']):
+    for (data, t), g in last.groupby(['data', 'setting']):
         s = g.groupby('method')[field].agg(['mean', 'std', 'count']).sort_values('mean', ascending=False)
         b, n, r = s.index[0], int(s['count'].max()), int(g['round'].max())
-        what = f"{data} at {t:.0%} noise ({n} seed{'s' if n > 1 else ''}, {r} rounds): {b} ends best, {_pm(s['mean'].iloc[0], s['std'].iloc[0])}%"
+        what = f"{data} at {t if t.startswith('mismatch') else t + ' noise'} ({n} seed{'s' if n > 1 else ''}, {r} rounds): {b} ends best, {_pm(s['mean'].iloc[0], s['std'].iloc[0])}%"
         if len(s) == 1: out.append(what + '.'); continue
         gaps = ', '.join(f"{100 * (s['mean'].iloc[0] - v):.2f} points above {m}" for m, v in s['mean'].iloc[1:].items())
         spread = 100 * s['std'].iloc[:2].max()
@@ -82,8 +89,9 @@ TABLE2_INPUTS = {'mqnet-conf-csi': 'CONF + CSI', 'mqnet-conf-react': 'CONF + ReA
 def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     "Every table of the paper's results section that `df` has data for, by name."
     df = df.copy()
-    for k, v in dict(setup='split', ood='', c_ood=1.0).items():
+    for k, v in dict(setup='split', ood='', c_ood=1.0, mismatch=np.nan).items():
         if k not in df: df[k] = v
+    mis, df = df[df.mismatch.notna()], df[df.mismatch.isna()]          # the mismatch protocol's runs have tables of their own
     base = df[(df.c_ood == 1) & df.method.isin(PAPER_METHODS)]
     out = {}
     for (data, setup), d in base.groupby(['dataset', 'setup']):
@@ -115,6 +123,9 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
             t = final_round(d[d.method.isin(['mqnet', 'conf', 'random'])]).groupby(['method', 'c_ood']).test_acc.agg(['mean', 'std'])
             cell = {(m, c): _pm(r['mean'], r['std']) for (m, c), r in t.iterrows()}
             out[f'table6_{data}'] = pd.DataFrame({f'c_ood={c:g}': {m: cell.get((m, c), '') for m in ['mqnet', 'conf', 'random']} for c in costs})
+    for data, d in mis[mis.c_ood == 1].groupby('dataset'):
+        out[f'mismatch_{data}'] = summary_table(d)
+        for field in ('query_in_ratio', 'in_recall'): out[f'mismatch_{field}_{data}'] = summary_table(d, field)
     return out
 
 # %% ../nbs/08a_tables.ipynb #2ecf9b95
@@ -122,6 +133,7 @@ def check_claims(df:pd.DataFrame, reference:str='mqnet') -> pd.DataFrame:
     "Per (data, noise): the reference's final accuracy, the best baseline's (the paper's methods other than MQ-Net), the margin, and the reference's query IN ratio early vs late."
     df = df[df.method.isin([m for m in PAPER_METHODS if m != 'mqnet'] + [reference])]
     if 'c_ood' in df: df = df[df.c_ood == 1]
+    if 'mismatch' in df: df = df[df.mismatch.isna()]                # the paper's claims are about its noise protocol
     last = final_round(df).assign(data=lambda d: setup_label(d))
     rows = []
     for (data, t), g in last.groupby(['data', 'noise']):

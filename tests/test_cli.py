@@ -95,6 +95,11 @@ BAD = [
     (['--dataset', 'fashion', '--root', '/nonexistent'], 'apt-get install dataset-fashion-mnist'),
     (['--methods', 'mqnet-randval', '--holdout', '0'], 'pass holdout= (CLI: --holdout N)'),
     (['--holdout', '-1'], 'holdout -1 must be a number of examples'),
+    (['--mismatch', '1'], 'mismatch 1.0 is outside (0, 1); it is the share of the classes that are known'),
+    (['--mismatch', '0'], 'mismatch 0.0 is outside (0, 1)'),
+    (['--mismatch', '0.1'], "mismatch 0.1 makes 1 of digits's 10 classes known"),
+    (['--noise', '0.4', '--mismatch', '0.4'], '--noise 0.4 and --mismatch 0.4 are two protocols; give one of them.'),
+    (['--mismatch', '0.4', '--ood', 'patches'], 'it takes no ood source'),
 ]
 
 @pytest.mark.parametrize('args,msg', BAD, ids=[' '.join(a) for a, _ in BAD])
@@ -180,3 +185,14 @@ def test_fashion_runs_from_idx_files(cli, tmp_path):
     assert 'final test accuracy (%)' in out and 'fashion' in out
     res = pd.read_csv(tmp_path/'runs'/'results.csv')
     assert set(res.dataset) == {'fashion'} and res.val_acc.notna().all() and res.classes_labeled.between(1, 4).all()
+
+def test_mismatch_protocol(cli, tmp_path):
+    "The mismatch protocol from the shell: known-class initial sets, the comparison, precision and recall."
+    rc, out, err = cli('mqnet_run', '--mismatch', '0.4', '--methods', 'conf,random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path))
+    assert rc == 0, err
+    assert 'test accuracy (%) by round, digits, mismatch 0.4' in out and 'mismatch 40%' in out and 'recall of the IN examples at the end' in out
+    assert 'digits at mismatch 40% (1 seed, 2 rounds)' in out
+    h = pd.read_csv(tmp_path/'digits'/'mismatch0.4'/'conf'/'seed0'/'history.csv')
+    assert h.n_labeled_ood.iloc[0] == 0 and (h.mismatch == 0.4).all() and h.in_recall.between(0, 1).all()
+    rc, out, err = cli('mqnet_run', '--mismatch', '0.4', '--pool')
+    assert rc == 0 and 'mismatch 40%' in out, err

@@ -56,10 +56,10 @@ def test_answered_from_truth_is_the_simulated_run(cli, folder):
     assert len(labels) == 40 + 10 + 10 and labels.path.is_unique
     assert set(pd.read_csv(root/'start.csv').path) <= set(labels.path)
     hist = pd.read_csv(run/'history.csv')
-    assert hist['round'].tolist() == [1, 2] and hist.purity_auroc.isna().all()   # no truth of the pool, no AUROC
+    assert hist['round'].tolist() == [1, 2] and hist.purity_auroc.isna().all() and hist.in_recall.isna().all()   # no truth of the pool: no AUROC, no recall
     train, csi = label_presets(sim_data, 60, 30)
     sim = ActiveLearning(sim_data, 'mqnet', rounds=2, budget=10, initial=40, train=train, csi=csi, csi_cache=run/'csi', progress=False).run()
-    cols = [c for c in hist.columns if not c.startswith('t_') and c != 'purity_auroc']
+    cols = [c for c in hist.columns if not c.startswith('t_') and c not in ('purity_auroc', 'in_recall')]
     pd.testing.assert_frame_equal(hist[cols], sim[cols].astype(hist[cols].dtypes.to_dict()))
     rc, out, err = cli('mqnet_label', '--out', str(run), '--status')
     assert rc == 0 and 'n_labeled_in' in out and 'waiting for:' in out and 'query_003.csv (0 of 10 rows labeled)' in out
