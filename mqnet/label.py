@@ -119,7 +119,7 @@ def label_task(images, labels, test=None, size:int|None=None, seed:int=0, exclud
     pool = [i for i, p in enumerate(paths) if p not in test_ids]
     index = {paths[i]: j for j, i in enumerate(pool)}
     init = {index[p]: c for p, c in label_ids(given, classes, Path(labels).name).items() if p in index}
-    t = [paths.index(p) for p in test_ids]
+    where = {p: i for i, p in enumerate(paths)}; t = [where[p] for p in test_ids]
     data = OpenSetData(x[pool], np.full(len(pool), UNLABELED, np.int64), np.full(len(pool), -1, np.int64), x[t], np.array(list(test_ids.values()), np.int64),
                        classes, 'unknown', float('nan'), int(seed), 'folder', 'split', f'images under {images}')
     return LabelTask(data, [paths[i] for i in pool], classes, init)
@@ -153,10 +153,13 @@ def _given(out) -> dict:
     "{image path: label text} of `out`/labels.csv (every label given so far)."
     p = Path(out)/'labels.csv'
     if not p.exists(): return {}
-    return {r['path']: r['label'] for r in csv.DictReader(open(p, newline='')) if r['label']}
+    return {r['path']: r['label'] for r in csv.DictReader(p.read_text().splitlines()) if r['label']}
 
-def _write_labels(out, given:dict):
-    atomic_write(Path(out)/'labels.csv', 'path,label\n' + ''.join(f'{p},{l}\n' for p, l in given.items()))
+def _write_csv(path, rows):
+    "Write `(path, label)` rows as a `path,label` CSV, atomically."
+    atomic_write(path, 'path,label\n' + ''.join(f'{p},{l}\n' for p, l in rows))
+
+def _write_labels(out, given:dict): _write_csv(Path(out)/'labels.csv', given.items())
 
 def _name(classes, c:int) -> str: return 'ood' if c == OOD else classes[c]
 
@@ -166,7 +169,7 @@ def _write_query(al, task, out, given:dict) -> tuple:
     r = al.round + 1
     rows = al.pending['ranking'][:al.state.max_queries]
     q = Path(out)/f'query_{r:03d}.csv'
-    atomic_write(q, 'path,label\n' + ''.join(f'{task.paths[i]},{given.get(task.paths[i], "")}\n' for i in rows))
+    _write_csv(q, [(task.paths[i], given.get(task.paths[i], '')) for i in rows])
     png = contact_sheet(task.data.x[rows], Path(out)/f'query_{r:03d}.png', f'query {r}: {len(rows)} images, best first')
     return q, png, len(rows)
 
@@ -266,7 +269,9 @@ def label_status(out) -> str:
     cols = ['round', 'n_labeled_in', 'n_labeled_ood', 'spent', 'n_queried', 'query_in_ratio', 'test_acc']
     lines = [df[cols].to_string(index=False) if len(df) else 'no round answered yet']
     qs = sorted(Path(out).glob('query_*.csv'))
-    if qs: lines.append(f"waiting for: {qs[-1]} ({sum(1 for r in csv.DictReader(open(qs[-1])) if r['label'])} of {sum(1 for _ in csv.DictReader(open(qs[-1])))} rows labeled)")
+    if qs:
+        q = list(csv.DictReader(qs[-1].read_text().splitlines()))
+        lines.append(f"waiting for: {qs[-1]} ({sum(1 for r in q if r['label'])} of {len(q)} rows labeled)")
     return '\n'.join(lines)
 
 mqnet_label_main = console(mqnet_label)
