@@ -79,7 +79,7 @@ if __name__ == '__main__':
             run_grid('digits', PLUS[:1], NOISES, seeds, runs, **kw); run_grid('digits', PLUS[:1], NOISES, seeds, runs, ood='patches', **kw)
             run_grid('mnist1d', PLUS[:1], 0.4, seeds, runs, **kw)
         elif g == 'mismatch':
-            ms = a.methods.split(',') if a.methods else ['random', 'conf', 'll', 'badge', 'ccal', 'mqnet']
+            ms = a.methods.split(',') if a.methods else ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
             run_grid('fashion', ms, [0.2, 0.3, 0.4], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)

@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../nbs/99_all.ipynb #af09db0e
-from . import core, data, learner, scorers, csi, metanet, strategies, loop, experiments, tables, figures
+from . import core, data, learner, scorers, csi, metanet, strategies, detectors, loop, experiments, tables, figures
 from .core import *
 from .data import *
 from .learner import *
@@ -14,8 +14,9 @@ from .scorers import *
 from .csi import *
 from .metanet import *
 from .strategies import *
+from .detectors import *
 from .loop import *
 from .experiments import *
 from .tables import *
 from .figures import *
-__all__ = [n for m in (core, data, learner, scorers, csi, metanet, strategies, loop, experiments, tables, figures) for n in m.__all__]   # what `import *` brings: each chapter's public names
+__all__ = [n for m in (core, data, learner, scorers, csi, metanet, strategies, detectors, loop, experiments, tables, figures) for n in m.__all__]   # what `import *` brings: each chapter's public names

@@ -245,8 +245,8 @@ def check_iters(iters):
     "Refuse a number of training steps that is not a positive integer."
     require(isinstance(iters, (int, np.integer)) and iters > 0, f"iters {iters!r} must be a positive number of training steps per round.")
 
-def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None) -> Learner:
-    "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`."
+def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None, cbs=(), modules:dict|None=None) -> Learner:
+    "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`; `cbs` add to its training, `modules` (name → `f(model)`) add trained parts to the model."
     require(arch == 'auto' or arch in ARCHS, f"arch {arch!r} is unknown; use 'auto' or one of {', '.join(ARCHS)}.")
     check_iters(cfg.iters)
     y, k = _check_labeled(x, y, n_classes)
@@ -256,9 +256,11 @@ def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_cla
     model = ARCHS[arch](in_shape, k, *input_stats(x))
     if cfg.ll:   # drawn from a forked generator, so the backbone sees the same random stream with or without the head
         with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []): model.loss_head = LossPredHead(model.stage_channels)
+    for name, make in (modules or {}).items():   # e.g. a detector's one-vs-all heads, trained with the backbone by one optimiser
+        with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []): setattr(model, name, make(model))
     train = DeviceBatches(x, y, cfg.bs, cfg.iters, augmentation(cfg.aug, in_shape), cfg.seed)
     dls = DataLoaders(train, DeviceBatches(x[:0], y[:0]), device=dev)
-    cbs = [SkipValidation()] + ([LossPrediction(cfg.ll_margin, cfg.ll_weight, cfg.ll_detach)] if cfg.ll else [])
+    cbs = [SkipValidation()] + ([LossPrediction(cfg.ll_margin, cfg.ll_weight, cfg.ll_detach)] if cfg.ll else []) + list(cbs)
     learn = Learner(dls, model.to(dev), loss_func=nn.CrossEntropyLoss(),
                     opt_func=partial(SGD, mom=cfg.momentum, wd=cfg.wd, decouple_wd=False), cbs=cbs)
     if dev.type == 'cuda':

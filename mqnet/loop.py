@@ -16,6 +16,7 @@ from .learner import TrainConfig, train_classifier, infer, default_train, logits
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, csi_embeddings, default_csi
 from .strategies import Strategy, RoundState, get_strategy
+import mqnet.detectors   # registers lfosa, eoal, eaoa and mqnet-detector with get_strategy
 
 # %% auto #0
 __all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'MISMATCH_BUDGETS', 'RECORD', 'STATE', 'HISTORY', 'default_budget',
@@ -192,7 +193,7 @@ def propose(self:ActiveLearning) -> np.ndarray:
     with t('score'):
         out = infer(learn, data.x)
         T = lambda z: None if z is None else z.to(dev)
-        self.state = st = RoundState(data, pool, out, r, self.budget, self.seed, learn.model.head, T(self.csi), T(self.csi_semantic), out_val, T(self.csi_val))
+        self.state = st = RoundState(data, pool, out, r, self.budget, self.seed, learn.model.head, T(self.csi), T(self.csi_semantic), out_val, T(self.csi_val), train=learn.cfg)
         scores = self.strategy.scores(st)
     with t('select'):
         ranking = self.strategy.order(st, scores)

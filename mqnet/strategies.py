@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
 from .data import OpenSetData, Pool
-from .learner import Outputs
+from .learner import Outputs, TrainConfig
 from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
 from .metanet import MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
 
@@ -35,6 +35,7 @@ class RoundState:
     csi_semantic: torch.Tensor|None = None # SimCLR embeddings of the pool (CCAL's semantic coder)
     out_val: Outputs|None = None           # the classifier's pass over the held-out part (data.x_val), if any
     csi_val: torch.Tensor|None = None      # CSI embeddings of the held-out part
+    train: TrainConfig|None = None         # the classifier's training settings this round (a detector trains with them)
     for_update: dict = field(default_factory=dict)  # what `scores` computes for `update` in the same round (MQ-Net: z and logits of every row)
     unlabeled: np.ndarray = field(init=False)  # the pool's unlabeled indices when the round was scored, before its query
     def __post_init__(self): self.unlabeled = self.pool.unlabeled_idx
@@ -250,13 +251,19 @@ def _context(self:MQNet, state):
     return replace(ctx, logits=cat(o.logits, v.logits), features=cat(o.features, v.features), pred_loss=cat(o.pred_loss, v.pred_loss),
                    csi=cat(state.csi, state.csi_val), rows=torch.arange(len(state.data.y) + state.data.n_val, device=o.logits.device))
 
+# %% ../nbs/06_strategies.ipynb #ae44c889
+@patch
+def _purity(self:MQNet, state, ctx):
+    "The raw purity of every row of `ctx` (a subclass may learn its own: `mqnet-detector`)."
+    return score(self.purity_name, ctx)
+
 # %% ../nbs/06_strategies.ipynb #667c96c0
 @patch
 def scores(self:MQNet, state):
     "P, I (the meta-inputs over the unlabeled pool), Φ and the raw scores; z and the logits of every row go to `state.for_update` for `update`."
     u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
     ctx = self._context(state)                                       # raw scores for every pool (and held-out) example
-    p_raw, i_raw = score(self.purity_name, ctx), score(self.info, ctx)
+    p_raw, i_raw = self._purity(state, ctx), score(self.info, ctx)
     z = meta_input(p_raw, i_raw, ref=u, transform=self.inputs)       # statistics over the unlabeled pool
     state.for_update.update(z=z, logits=ctx.logits)                 # every row's, for update() on the answered query
     zu = z[u]

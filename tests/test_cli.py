@@ -186,6 +186,16 @@ def test_fashion_runs_from_idx_files(cli, tmp_path):
     res = pd.read_csv(tmp_path/'runs'/'results.csv')
     assert set(res.dataset) == {'fashion'} and res.val_acc.notna().all() and res.classes_labeled.between(1, 4).all()
 
+def test_open_set_methods(cli, tmp_path):
+    "The detector methods from the shell under the mismatch protocol, beside MQ-Net: each runs, and the comparison names them all."
+    rc, out, err = cli('mqnet_run', '--dataset', 'digits', '--mismatch', '0.4', '--methods', 'lfosa,eoal,eaoa,mqnet', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path))
+    assert rc == 0, err
+    table = out.split('final test accuracy')[1]
+    assert all(m in table for m in ('lfosa', 'eoal', 'eaoa', 'mqnet'))
+    for m in ('lfosa', 'eoal', 'eaoa'):
+        h = pd.read_csv(tmp_path/'digits'/'mismatch0.4'/m/'seed0'/'history.csv')
+        assert len(h) == 2 and h.n_labeled_ood.iloc[0] == 0 and h.in_recall.between(0, 1).all()
+
 def test_mismatch_protocol(cli, tmp_path):
     "The mismatch protocol from the shell: known-class initial sets, the comparison, precision and recall."
     rc, out, err = cli('mqnet_run', '--mismatch', '0.4', '--methods', 'conf,random', '--seeds', '0', '--rounds', '2', '--out', str(tmp_path))
