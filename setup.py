@@ -28,7 +28,8 @@ requirements = shlex.split(cfg.get('requirements', ''))
 if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_requirements', ''))
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
-dev_requirements = shlex.split(cfg.get('dev_requirements') or '')
+dask_requirements = shlex.split(cfg.get('dask_requirements') or '')   # mqnet[dask]: grids on Dask distributed (LocalCluster, SLURM via dask-jobqueue)
+dev_requirements = shlex.split(cfg.get('dev_requirements') or '') + dask_requirements
 
 package_data = dict()
 pkg_data = cfg.get('package_data', None)
@@ -47,7 +48,7 @@ setuptools.setup(
     packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, 'dask': dask_requirements},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

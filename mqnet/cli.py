@@ -11,7 +11,7 @@ warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')
 from fastcore.script import anno_parser, Param
 from .core import require
 from .data import split_dataset, cross_dataset, Pool
-from .experiments import run_grid, default_jobs, run_dir
+from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
 
 # %% auto #0
@@ -80,6 +80,8 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
               out:str='runs',                  # folder of the runs (one subfolder per run)
               fresh:bool=False,                # start this grid's runs in --out over (by default a finished run is reused, an unfinished one continued)
               jobs:int=None,                   # runs in parallel processes (default: one per CPU core, or per GPU, each with one thread)
+              dask:str=None,                   # run the grid on Dask: 'local' (a LocalCluster here) or a scheduler address, tcp://HOST:8786
+              runs_per_gpu:int=1,              # with --dask local on a machine with GPUs: workers (runs at once) per GPU
               pool:bool=False,                 # only print the open-set pool and exit
               quiet:bool=False):               # print only the final comparison
     "Open-set active learning: run methods × noise ratios × seeds and compare them."
@@ -91,11 +93,18 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     j = default_jobs() if jobs is None else jobs
-    parallel = isinstance(j, int) and j > 1
+    parallel = (isinstance(j, int) and j > 1) or dask is not None
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
-    res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
-                   iters=iters, holdout=holdout, jobs=j, threads=1 if parallel else None, start=_START, protocol=protocol, log=None if quiet else print)
-    show_comparison(res, dataset, ms, noises, seed_list, out, ood, c_in, c_ood, quiet, protocol)
+    check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)   # bad values refused before a cluster starts
+    ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
+    failed = None
+    try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
+                        iters=iters, holdout=holdout, jobs=j, threads=1 if parallel else None, start=_START, protocol=protocol, executor=ex,
+                        progress=not quiet and sys.stdout.isatty(), log=None if quiet else print)
+    except GridFailed as e: res, failed = e.results, e
+    finally: release()
+    if len(res): show_comparison(res, dataset, ms, noises, seed_list, out, ood, c_in, c_ood, quiet, protocol)
+    if failed is not None: print(f"mqnet_run: {failed}", file=sys.stderr); sys.exit(1)
 
 # %% ../nbs/08b_cli.ipynb #1afe33df
 def accuracy_figure(res, out, name:str) -> Path:

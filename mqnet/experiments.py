@@ -7,7 +7,10 @@ from __future__ import annotations
 import os, sys, shutil, warnings, json, time
 from dataclasses import replace
 from pathlib import Path
-import pandas as pd, torch
+import threading, logging
+from concurrent.futures import Executor, Future, wait, FIRST_COMPLETED
+import numpy as np, pandas as pd, torch
+from fastprogress.fastprogress import progress_bar
 from .core import require, atomic_write, check_seed
 from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_mismatch, check_costs, check_budget, check_holdout
 from .strategies import get_strategy
@@ -16,7 +19,8 @@ from .learner import default_train, check_iters
 from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
 
 # %% auto #0
-__all__ = ['run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'default_jobs', 'run_grid']
+__all__ = ['run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'run_job', 'csi_job', 'default_jobs',
+           'InProcess', 'GridFailed', 'run_grid', 'dask_executor']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1., protocol:str='noise') -> Path:
@@ -34,9 +38,6 @@ def _make_data(dataset, noise, seed, ood, root, holdout=0, protocol='noise'):
         if protocol == 'mismatch': return split_dataset(dataset, mismatch=noise, seed=seed, root=root, holdout=holdout)
         if ood is None: return split_dataset(dataset, noise=noise, seed=seed, root=root, holdout=holdout)
         return cross_dataset(dataset, ood, noise, seed, root, holdout=holdout)
-
-def _from_spec(spec):
-    with warnings.catch_warnings(): warnings.simplefilter('ignore'); return from_spec(spec)
 
 def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None,
                protocol:str='noise', ood:str|None=None):
@@ -104,24 +105,33 @@ def load_results(out) -> pd.DataFrame:
     cols = RECORD + ['setup', 'ood', 'c_in', 'c_ood']
     return pd.concat(hs, ignore_index=True).reindex(columns=cols) if hs else pd.DataFrame(columns=cols)   # runs recorded before a field existed: empty
 
-def _job(args):
-    "Run (or resume) one run of a grid in a worker process; returns (folder, final accuracy, seconds)."
-    kind, d, spec, seed, method, kw, threads = args
-    if threads: torch.set_num_threads(threads)
-    warnings.filterwarnings('ignore')
-    data = _from_spec(spec); t0 = time.perf_counter()
-    al = (ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False) if kind == 'resume' else
-          _new_run(data, method, seed, d, **kw))
-    h = al.run()
-    return str(d), float(h.test_acc.iloc[-1]), time.perf_counter() - t0
+def run_job(spec:dict) -> dict:
+    """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, `threads`): a complete folder returns at once,
+    an unfinished one is resumed, a new one is run; it writes only its own folder, atomically. Module-level and import-safe: any engine can run it, twice."""
+    d, kw = Path(spec['folder']), spec['kw']; before = torch.get_num_threads(); t0 = time.perf_counter()
+    if spec.get('threads'): torch.set_num_threads(spec['threads'])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            if (d/STATE).exists():
+                sd = _load_checkpoint(d)
+                if len(sd['history']) >= kw['rounds']: return dict(folder=str(d), acc=float(sd['history'][kw['rounds'] - 1]['test_acc']), seconds=0., ran=False)
+                al = ActiveLearning.resume(d, data=from_spec(spec['data']), rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)
+            else: al = _new_run(from_spec(spec['data']), spec['method'], spec['seed'], d, **kw)
+            h = al.run()
+    finally: torch.set_num_threads(before)
+    return dict(folder=str(d), acc=float(h.test_acc.iloc[-1]), seconds=time.perf_counter() - t0, ran=True)
 
-def _csi_job(args):
-    "Train (or find in the cache) the CSI embeddings a pool's strategies need."
-    spec, cfgs, csi_cache, threads = args
-    if threads: torch.set_num_threads(threads)
-    warnings.filterwarnings('ignore')
-    data = _from_spec(spec)
-    for cfg in cfgs: csi_embeddings(data, cfg, csi_cache)
+def csi_job(spec:dict) -> str:
+    "The CSI embeddings of one pool (`data` spec) in every configuration `cfgs` its runs need, trained into `csi_cache` (or found there); the pool's `key`."
+    before = torch.get_num_threads()
+    if spec.get('threads'): torch.set_num_threads(spec['threads'])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore'); data = from_spec(spec['data'])
+            for cfg in spec['cfgs']: csi_embeddings(data, cfg, spec['csi_cache'])
+    finally: torch.set_num_threads(before)
+    return spec['key']
 
 def default_jobs() -> int:
     "Processes for a grid: one per GPU where there are GPUs, else one per CPU core this process may use."
@@ -131,15 +141,20 @@ def default_jobs() -> int:
 def _heavy(al) -> bool: return bool(al.strategy.needs_csi or al.strategy.needs_semantic or getattr(al.strategy, 'combine', '') == 'meta')
 
 # %% ../nbs/08_experiments.ipynb #46f1dc0d
-def _run_here(todo, threads, log):
-    "Play the runs of `todo` one after another in this process (with `threads` torch threads, as a worker would have them)."
-    before = torch.get_num_threads()
-    if threads: torch.set_num_threads(threads)
-    try:
-        for i, (kind, d, al) in enumerate(todo):
-            t0 = time.perf_counter(); h = al.run()
-            if log: log(f"[{i + 1}/{len(todo)}] {d}: {'resumed, ' if kind == 'resume' else ''}final acc {h.test_acc.iloc[-1]:.4f} ({time.perf_counter() - t0:.0f}s)")
-    finally: torch.set_num_threads(before)
+class InProcess(Executor):
+    "An executor that runs each job at once in this process: the serial engine, with the same jobs, retries and reports as the others."
+    def submit(self, fn, /, *args, **kwargs):
+        f = Future()
+        try: f.set_result(fn(*args, **kwargs))
+        except Exception as e: f.set_exception(e)
+        return f
+
+def _local_pool(workers:int, start:str='spawn') -> Executor:
+    "The default engine: `workers` processes on this machine, forked (`start='fork'`, when safe) or spawned."
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    fork = start == 'fork' and sys.platform == 'linux' and not torch.cuda.is_initialized()   # CUDA cannot cross a fork
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn'))
 
 def _csi_pools(todo) -> list:
     "Each pool of `todo` whose strategies need CSI, once, with the CSI configurations they need: [(spec, [config, ...]), ...]."
@@ -151,26 +166,76 @@ def _csi_pools(todo) -> list:
             pools.setdefault(key, (al.data.spec, []))[1].extend(c for c in cfgs if c not in pools.get(key, (None, []))[1])
     return list(pools.values())
 
-def _run_workers(todo, workers, start, kw, csi_cache, threads, log):
-    "Play the runs of `todo` in `workers` processes: first CSI for every pool that needs it (once each), then the runs."
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    fork = start == 'fork' and sys.platform == 'linux' and not torch.cuda.is_initialized()   # CUDA cannot cross a fork
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn')) as ex:
-        list(ex.map(_csi_job, [(spec, cfgs, csi_cache, threads) for spec, cfgs in _csi_pools(todo)]))
-        futs = [ex.submit(_job, (kind, d, al.data.spec, al.seed, al.strategy.name, kw, threads)) for kind, d, al in todo]
-        for i, f in enumerate(as_completed(futs)):
-            d, acc, secs = f.result()
-            if log: log(f"[{i + 1}/{len(todo)}] {d}: final acc {acc:.4f} ({secs:.0f}s)")
+def _spec(d, al, kw, threads) -> dict: return dict(folder=str(d), data=al.data.spec, method=al.strategy.name, seed=al.seed, kw=kw, threads=threads)
+
+def _play(todo, ex:Executor, kw:dict, csi_cache, threads, report) -> dict:
+    """One pass of `todo` on `ex`: each pool's CSI job first and its runs once it is ready (CSI is never trained twice at once), the other
+    runs at once; `report(run, result or error)` as each run ends. The runs that failed: {folder: error}."""
+    key = lambda al: json.dumps(al.data.spec, sort_keys=True)
+    pools = {} if csi_cache is None else {json.dumps(s, sort_keys=True): (s, cfgs) for s, cfgs in _csi_pools(todo)}
+    waiting, futs, failed = {k: [] for k in pools}, {}, {}
+    def submit(fn, arg, what):
+        try: f = ex.submit(fn, arg)
+        except Exception as e: f = Future(); f.set_exception(e)          # e.g. a broken process pool refuses new work
+        futs[f] = what
+        if not isinstance(what, str): f.add_done_callback(lambda f: report(what, f.exception() or f.result()))
+    for k, (s, cfgs) in pools.items(): submit(csi_job, dict(key=k, data=s, cfgs=cfgs, csi_cache=csi_cache, threads=threads), k)
+    for r in todo:
+        if key(r[2]) in pools and (r[2].strategy.needs_csi or r[2].strategy.needs_semantic): waiting[key(r[2])].append(r)
+        else: submit(run_job, _spec(r[1], r[2], kw, threads), r)
+    while futs:
+        done, _ = wait(list(futs), return_when=FIRST_COMPLETED)
+        for f in done:
+            what, err = futs.pop(f), f.exception()
+            if isinstance(what, str):                                     # a pool's CSI is ready (or failed): its runs
+                for r in waiting.pop(what):
+                    if err is None: submit(run_job, _spec(r[1], r[2], kw, threads), r)
+                    else: failed[str(r[1])] = err; report(r, err)
+            elif err is not None: failed[str(what[1])] = err
+    return failed
+
+
+# %% ../nbs/08_experiments.ipynb #3554efb6
+class GridFailed(Exception):
+    "Runs of a grid that failed twice (`failed`: {folder: error}); `results` holds every round the grid did record."
+    def __init__(self, failed:dict, results:pd.DataFrame):
+        self.failed, self.results = failed, results
+        super().__init__(f"{len(failed)} run{'s' if len(failed) > 1 else ''} failed twice: " +
+                         '; '.join(f"{d} ({type(e).__name__}: {e})" for d, e in failed.items()))
+
+def _engine_passes(todo, executor, workers, start, kw, csi_cache, threads, progress, log) -> dict:
+    "Play `todo` on `executor` (else in this process, or in a local pool of `workers`), then once more what failed; the runs that failed twice."
+    lock, n, tally = threading.Lock(), len(todo), dict(done=0, failed=0)
+    pb = progress_bar(range(n), leave=False) if progress and n else None
+    def report(r, out):
+        with lock:
+            tally['failed' if isinstance(out, BaseException) else 'done'] += 1; k = tally['done'] + tally['failed']
+            head = f"[{tally['done']}/{n}" + (f", {tally['failed']} failed]" if tally['failed'] else ']')
+            if log: log(f"{head} {r[1]}: " + (f"failed ({type(out).__name__}: {out})" if isinstance(out, BaseException) else
+                                               f"{'' if out['ran'] else 'complete already, '}final acc {out['acc']:.4f} ({out['seconds']:.0f}s)"))
+            if pb is not None: pb.comment = f"{tally['done']} finished, {tally['failed']} failed, {n - k} to go"; pb.update(min(k, n))
+    def one_pass(runs):
+        if executor is not None: return _play(runs, executor, kw, csi_cache, threads, report)
+        if workers == 1: return _play(runs, InProcess(), kw, csi_cache, threads, report)
+        with _local_pool(workers, start) as ex: return _play(runs, ex, kw, csi_cache, threads, report)
+    failed = one_pass(todo) if todo else {}
+    if failed:
+        if log: log(f"running {len(failed)} failed run{'s' if len(failed) > 1 else ''} once more (each resumes from its last finished round)")
+        tally['failed'] -= len(failed)
+        failed = one_pass([r for r in todo if str(r[1]) in failed])
+    if pb is not None: pb.on_iter_end()
+    return failed
 
 # %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
              ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int|None=None, iters:int|None=None,
-             holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', log=print) -> pd.DataFrame:
+             holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', executor:Executor|None=None, progress:bool=False, log=print) -> pd.DataFrame:
     """Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs`
     processes (None: `default_jobs()`) started by `start` ('spawn', or 'fork': no second import of torch and fastai, but safe only from
-    a process that has run no multi-threaded torch work, as `mqnet_run` arranges); all rounds as one table. With `protocol='mismatch'` the values
-    of `noises` are the known-class shares of the mismatch protocol."""
+    a process that has run no multi-threaded torch work, as `mqnet_run` arranges), or on `executor` (any `concurrent.futures.Executor`: Dask's, a
+    process pool of your own); all rounds as one table. A run that fails is run once more after the others (it resumes from its last round);
+    runs that fail twice raise `GridFailed` once the rest of the grid is done and written. With `protocol='mismatch'` the values of `noises`
+    are the known-class shares of the mismatch protocol."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
     check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)
@@ -186,9 +251,42 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     if log and done: log(f"reused {done} finished run{'s' if done > 1 else ''} in {out}: same settings, so their results are shown again (--fresh, fresh=True, runs them again)")
     if log and cont: log(f"continuing {cont} unfinished run{'s' if cont > 1 else ''} in {out}")
     workers = 1 if jobs == 1 or len(todo) <= 1 else min(jobs, len(todo))
-    if log and todo: log(f"{len(todo)} run{'s' if len(todo) > 1 else ''} to make in {workers} process{'es' if workers > 1 else ''}; each line below is a finished run")
-    if workers == 1: _run_here(todo, threads, log)
-    elif todo: _run_workers(todo, workers, start, kw, csi_cache, threads, log)
+    engine = 'the given executor' if executor is not None else f"{workers} process{'es' if workers > 1 else ''}"
+    if log and todo: log(f"{len(todo)} run{'s' if len(todo) > 1 else ''} to make in {engine}; each line below is a finished run")
+    failed = _engine_passes(todo, executor, workers, start, kw, csi_cache, threads, progress, log)
     res = load_results(out)
     atomic_write(Path(out)/'results.csv', res.to_csv(index=False))
+    if failed: raise GridFailed(failed, res)
     return res
+
+# %% ../nbs/08_experiments.ipynb #9aca1121
+def _pin_gpu():
+    "On a Dask worker started by `dask_executor` on a machine with GPUs: see only the GPU of this worker's number (before CUDA starts)."
+    per = os.environ.get('MQNET_RUNS_PER_GPU')
+    if not per or torch.cuda.is_initialized(): return
+    from distributed import get_worker
+    try: name = get_worker().name
+    except ValueError: return
+    os.environ['CUDA_VISIBLE_DEVICES'] = str(int(name) // int(per))
+
+def dask_executor(address:str='local', runs_per_gpu:int=1, workers:int|None=None, log=print) -> tuple:
+    """A `concurrent.futures.Executor` on Dask distributed, and a function that releases it: `'local'` starts a `LocalCluster` (a worker per
+    GPU × `runs_per_gpu`, pinned; without GPUs `workers` or one per core, single-threaded); an address such as tcp://HOST:8786 joins that scheduler."""
+    try: from distributed import Client, LocalCluster
+    except ImportError: raise ValueError('running a grid on Dask needs Dask distributed: pip install "mqnet[dask]".') from None
+    require(isinstance(runs_per_gpu, (int, np.integer)) and runs_per_gpu >= 1, f"runs_per_gpu {runs_per_gpu!r} must be a positive integer.")
+    require(address == 'local' or '://' in str(address), f"dask {address!r} is neither 'local' nor a scheduler address such as tcp://HOST:8786.")
+    if address == 'local':
+        g = torch.cuda.device_count()
+        cluster = LocalCluster(n_workers=workers or (g * runs_per_gpu if g else default_jobs()), threads_per_worker=1, processes=True,
+                               resources={'GPU': 1} if g else None, env={'MQNET_RUNS_PER_GPU': str(runs_per_gpu)} if g else {},
+                               dashboard_address=':0', silence_logs=logging.ERROR)
+        client = Client(cluster); release = lambda: (client.close(), cluster.close())
+    else:
+        try: client = Client(address, timeout='20s')
+        except OSError as e: raise ValueError(f"no Dask scheduler answers at {address!r} ({e}).") from None
+        release = client.close                                            # the cluster is someone else's: leave it running
+    ws = client.scheduler_info()['workers'].values()
+    gpu = bool(ws) and all('GPU' in w.get('resources', {}) for w in ws)
+    if log: log(f"Dask: {len(ws)} worker{'s' if len(ws) != 1 else ''}{' (one GPU each)' if gpu else ''}, dashboard {client.dashboard_link}")
+    return client.get_executor(pure=False, **({'resources': {'GPU': 1}} if gpu else {})), release

@@ -1,0 +1,71 @@
+"System tests of the grid engines: a worker killed mid-grid (process pool, Dask), the same histories as a serial run, `mqnet_run --dask`, the SLURM job script."
+import os, signal, threading, time
+from pathlib import Path
+import pandas as pd, pytest
+from mqnet.experiments import run_grid, run_dir, HISTORY
+
+GRID = dict(datasets='digits', methods=['conf', 'mqnet'], noises=0.4, seeds=[0, 1], rounds=3, iters=150, threads=1)
+
+def histories(out):
+    "Every run's history under `out`, without the timings, by folder."
+    return {str(p.relative_to(out)): (h := pd.read_csv(p)).drop(columns=[c for c in h if c.startswith('t_')]) for p in sorted(Path(out).rglob(HISTORY))}
+
+@pytest.fixture(scope='module')
+def serial(tmp_path_factory):
+    out = tmp_path_factory.mktemp('serial')
+    run_grid(**GRID, out=out, csi_cache=out/'.csi', log=None)
+    return histories(out)
+
+def kill_mid_grid(out, kill, lines):
+    "Start the grid in a thread; once a run has recorded a round, `kill()` one worker; the grid's log lines."
+    t = threading.Thread(target=lambda: run_grid(**GRID, out=out, csi_cache=out/'.csi', log=lines.append, **kill.engine))
+    t.start(); killed = False
+    while t.is_alive():
+        if not killed and any(len(pd.read_csv(p)) >= 1 for p in out.rglob(HISTORY)): kill(); killed = True
+        time.sleep(0.05)
+    t.join()
+    assert killed, 'the grid ended before any worker could be killed'
+    return lines
+
+def test_process_pool_survives_a_killed_worker(tmp_path, serial):
+    psutil = pytest.importorskip('psutil')
+    def kill():
+        workers = [p for p in psutil.Process().children() if 'spawn_main' in ' '.join(p.cmdline())]
+        os.kill(workers[0].pid, signal.SIGKILL)
+    kill.engine = dict(jobs=2)
+    lines = kill_mid_grid(tmp_path, kill, [])
+    assert any('once more' in l for l in lines), lines               # the broken pool's runs were retried in a new pool
+    assert histories(tmp_path).keys() == serial.keys()
+    for k, h in histories(tmp_path).items(): pd.testing.assert_frame_equal(h, serial[k])   # as if nothing had happened
+
+def test_dask_survives_a_killed_worker(tmp_path, serial):
+    distributed = pytest.importorskip('distributed')
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, distributed.Client(cluster) as client:
+        def kill():
+            pid = next(iter(client.run(os.getpid).values()))
+            os.kill(pid, signal.SIGKILL)
+        kill.engine = dict(executor=client.get_executor(pure=False))
+        kill_mid_grid(tmp_path, kill, [])
+    assert histories(tmp_path).keys() == serial.keys()
+    for k, h in histories(tmp_path).items(): pd.testing.assert_frame_equal(h, serial[k])
+
+def test_mqnet_run_on_dask_local(cli, tmp_path):
+    pytest.importorskip('distributed')
+    rc, out, err = cli('mqnet_run', '--dask', 'local', '--dataset', 'digits', '--methods', 'mqnet,conf', '--seeds', '0,1', '--rounds', '2', '--out', str(tmp_path))
+    assert rc == 0, err
+    assert 'Dask: 2 workers' in out and 'dashboard' in out and 'final test accuracy' in out
+    assert len(pd.read_csv(tmp_path/'results.csv')) == 2 * 2 * 2
+
+def test_bad_dask_address(cli, tmp_path):
+    rc, out, err = cli('mqnet_run', '--dask', 'gpu-box', '--out', str(tmp_path/'x'))
+    assert rc == 2 and err.strip() == "mqnet_run: error: dask 'gpu-box' is neither 'local' nor a scheduler address such as tcp://HOST:8786."
+    assert not (tmp_path/'x').exists()
+
+def test_slurm_job_script():
+    "The SLURM recipe of 08_experiments: one GPU per job, the GPU resource declared to Dask (what `sbatch` would be given)."
+    jobqueue = pytest.importorskip('dask_jobqueue')
+    with jobqueue.SLURMCluster(queue='gpu', cores=4, processes=1, memory='32GB', walltime='08:00:00', scheduler_options={'dashboard_address': ':0'},
+                               job_extra_directives=['--gres=gpu:1'], worker_extra_args=['--resources', 'GPU=1']) as cluster:
+        script = cluster.job_script()
+    assert '#SBATCH --gres=gpu:1' in script and '#SBATCH -p gpu' in script and '#SBATCH -t 08:00:00' in script
+    assert '--resources GPU=1' in script and '--nthreads 4' in script
