@@ -8,6 +8,7 @@ import os, sys, shutil, warnings, json, time
 from dataclasses import replace
 from pathlib import Path
 import threading, logging
+from contextlib import contextmanager
 from concurrent.futures import Executor, Future, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
@@ -105,32 +106,33 @@ def load_results(out) -> pd.DataFrame:
     cols = RECORD + ['setup', 'ood', 'c_in', 'c_ood']
     return pd.concat(hs, ignore_index=True).reindex(columns=cols) if hs else pd.DataFrame(columns=cols)   # runs recorded before a field existed: empty
 
+@contextmanager
+def _job_env(threads:int|None):
+    "What a job runs in: `threads` torch threads (restored after, for the in-process engine) and no warnings."
+    before = torch.get_num_threads()
+    if threads: torch.set_num_threads(threads)
+    try:
+        with warnings.catch_warnings(): warnings.simplefilter('ignore'); yield
+    finally: torch.set_num_threads(before)
+
 def run_job(spec:dict) -> dict:
     """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, `threads`): a complete folder returns at once,
     an unfinished one is resumed, a new one is run; it writes only its own folder, atomically. Module-level and import-safe: any engine can run it, twice."""
-    d, kw = Path(spec['folder']), spec['kw']; before = torch.get_num_threads(); t0 = time.perf_counter()
-    if spec.get('threads'): torch.set_num_threads(spec['threads'])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            if (d/STATE).exists():
-                sd = _load_checkpoint(d)
-                if len(sd['history']) >= kw['rounds']: return dict(folder=str(d), acc=float(sd['history'][kw['rounds'] - 1]['test_acc']), seconds=0., ran=False)
-                al = ActiveLearning.resume(d, data=from_spec(spec['data']), rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)
-            else: al = _new_run(from_spec(spec['data']), spec['method'], spec['seed'], d, **kw)
-            h = al.run()
-    finally: torch.set_num_threads(before)
+    d, kw, t0 = Path(spec['folder']), spec['kw'], time.perf_counter()
+    with _job_env(spec.get('threads')):
+        if (d/STATE).exists():
+            sd = _load_checkpoint(d)
+            if len(sd['history']) >= kw['rounds']: return dict(folder=str(d), acc=float(sd['history'][kw['rounds'] - 1]['test_acc']), seconds=0., ran=False)
+            al = ActiveLearning.resume(d, data=from_spec(spec['data']), rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)
+        else: al = _new_run(from_spec(spec['data']), spec['method'], spec['seed'], d, **kw)
+        h = al.run()
     return dict(folder=str(d), acc=float(h.test_acc.iloc[-1]), seconds=time.perf_counter() - t0, ran=True)
 
 def csi_job(spec:dict) -> str:
     "The CSI embeddings of one pool (`data` spec) in every configuration `cfgs` its runs need, trained into `csi_cache` (or found there); the pool's `key`."
-    before = torch.get_num_threads()
-    if spec.get('threads'): torch.set_num_threads(spec['threads'])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); data = from_spec(spec['data'])
-            for cfg in spec['cfgs']: csi_embeddings(data, cfg, spec['csi_cache'])
-    finally: torch.set_num_threads(before)
+    with _job_env(spec.get('threads')):
+        data = from_spec(spec['data'])
+        for cfg in spec['cfgs']: csi_embeddings(data, cfg, spec['csi_cache'])
     return spec['key']
 
 def default_jobs() -> int:
