@@ -271,6 +271,11 @@ def _pin_gpu():
     except ValueError: return
     os.environ['CUDA_VISIBLE_DEVICES'] = str(int(name) // int(per))
 
+def _restore_environ(environ:dict):
+    "Put this process's environment back to `environ` (a LocalCluster's nannies set OMP_NUM_THREADS=1 and more in it, which every later subprocess would inherit)."
+    for k in set(os.environ) - set(environ): del os.environ[k]
+    os.environ.update(environ)
+
 def dask_executor(address:str='local', runs_per_gpu:int=1, workers:int|None=None, log=print) -> tuple:
     """A `concurrent.futures.Executor` on Dask distributed, and a function that releases it: `'local'` starts a `LocalCluster` (a worker per
     GPU × `runs_per_gpu`, pinned; without GPUs `workers` or one per core, single-threaded); an address such as tcp://HOST:8786 joins that scheduler."""
@@ -279,11 +284,12 @@ def dask_executor(address:str='local', runs_per_gpu:int=1, workers:int|None=None
     require(isinstance(runs_per_gpu, (int, np.integer)) and runs_per_gpu >= 1, f"runs_per_gpu {runs_per_gpu!r} must be a positive integer.")
     require(address == 'local' or '://' in str(address), f"dask {address!r} is neither 'local' nor a scheduler address such as tcp://HOST:8786.")
     if address == 'local':
-        g = torch.cuda.device_count()
+        g, environ = torch.cuda.device_count(), dict(os.environ)          # each worker Dask spawns writes its thread settings into ours
         cluster = LocalCluster(n_workers=workers or (g * runs_per_gpu if g else default_jobs()), threads_per_worker=1, processes=True,
                                resources={'GPU': 1} if g else None, env={'MQNET_RUNS_PER_GPU': str(runs_per_gpu)} if g else {},
                                dashboard_address=':0', silence_logs=logging.ERROR)
-        client = Client(cluster); release = lambda: (client.close(), cluster.close())
+        client = Client(cluster); _restore_environ(environ)
+        release = lambda: (client.close(), cluster.close(), _restore_environ(environ))
     else:
         try: client = Client(address, timeout='20s')
         except OSError as e: raise ValueError(f"no Dask scheduler answers at {address!r} ({e}).") from None

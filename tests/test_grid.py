@@ -1,9 +1,11 @@
 "System tests of the grid engines: a worker killed mid-grid (process pool, Dask), the same histories as a serial run, `mqnet_run --dask`, the SLURM job script."
 import os, signal, threading, time
+from unittest.mock import patch
 from pathlib import Path
 import pandas as pd, pytest
 from mqnet.experiments import run_grid, run_dir, HISTORY
 
+ENV_THREADS = os.environ.get('OMP_NUM_THREADS')
 GRID = dict(datasets='digits', methods=['conf', 'mqnet'], noises=0.4, seeds=[0, 1], rounds=3, iters=150, threads=1)
 
 def histories(out):
@@ -40,12 +42,13 @@ def test_process_pool_survives_a_killed_worker(tmp_path, serial):
 
 def test_dask_survives_a_killed_worker(tmp_path, serial):
     distributed = pytest.importorskip('distributed')
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, distributed.Client(cluster) as client:
+    with patch.dict(os.environ), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, distributed.Client(cluster) as client:
         def kill():
             pid = next(iter(client.run(os.getpid).values()))
             os.kill(pid, signal.SIGKILL)
         kill.engine = dict(executor=client.get_executor(pure=False))
         kill_mid_grid(tmp_path, kill, [])
+    assert os.environ.get('OMP_NUM_THREADS') == ENV_THREADS   # the nannies' OMP_NUM_THREADS=1 did not stay in this process (later subprocesses inherit it)
     assert histories(tmp_path).keys() == serial.keys()
     for k, h in histories(tmp_path).items(): pd.testing.assert_frame_equal(h, serial[k])
 
