@@ -151,12 +151,21 @@ class InProcess(Executor):
         except Exception as e: f.set_exception(e)
         return f
 
+def _end_with_parent(parent:int):
+    """In a pool worker on Linux: be killed when the grid's process dies (`PR_SET_PDEATHSIG`), so that no orphan goes on with the runs
+    queued to it while a restarted grid works on the same folders. Elsewhere a no-op."""
+    if sys.platform != 'linux': return
+    import ctypes, signal
+    try: ctypes.CDLL(None).prctl(1, signal.SIGKILL)                     # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError): return
+    if os.getppid() != parent: os._exit(1)                               # the grid died before the line above
+
 def _local_pool(workers:int, start:str='spawn') -> Executor:
-    "The default engine: `workers` processes on this machine, forked (`start='fork'`, when safe) or spawned."
+    "The default engine: `workers` processes on this machine, forked (`start='fork'`, when safe) or spawned, each ending with this process."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     fork = start == 'fork' and sys.platform == 'linux' and not torch.cuda.is_initialized()   # CUDA cannot cross a fork
-    return ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn'))
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn'), initializer=_end_with_parent, initargs=(os.getpid(),))
 
 def _csi_pools(todo) -> list:
     "Each pool of `todo` whose strategies need CSI, once, with the CSI configurations they need: [(spec, [config, ...]), ...]."

@@ -72,3 +72,20 @@ def test_slurm_job_script():
         script = cluster.job_script()
     assert '#SBATCH --gres=gpu:1' in script and '#SBATCH -p gpu' in script and '#SBATCH -t 08:00:00' in script
     assert '--resources GPU=1' in script and '--nthreads 4' in script
+
+def test_workers_end_with_a_killed_grid(cli_env, tmp_path):
+    "Killing the process that runs a grid ends its pool's workers too: no orphan goes on with the runs queued to it."
+    psutil = pytest.importorskip('psutil')
+    import subprocess, sys
+    if sys.platform != 'linux': pytest.skip('the parent-death signal is Linux only')
+    p = subprocess.Popen(['mqnet_run', '--dataset', 'digits', '--methods', 'conf,random', '--seeds', '0,1', '--rounds', '10', '--jobs', '2',
+                          '--out', str(tmp_path)], env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, workers = time.time() + 300, []
+        while time.time() < deadline and len(workers := psutil.Process(p.pid).children()) < 2: time.sleep(0.2)
+        assert len(workers) >= 2, 'the grid started no workers'
+        p.kill(); p.wait()
+        gone, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive, f'{len(alive)} workers outlived the grid'
+    finally:
+        if p.poll() is None: p.kill()
