@@ -153,7 +153,8 @@ class InProcess(Executor):
 
 def _end_with_parent(parent:int):
     """In a pool worker on Linux: be killed when the grid's process dies (`PR_SET_PDEATHSIG`), so that no orphan goes on with the runs
-    queued to it while a restarted grid works on the same folders. Elsewhere a no-op."""
+    queued to it while a restarted grid works on the same folders. Elsewhere a no-op. The kernel watches the *thread* that started the worker:
+    here `run_grid`'s, which submits every job itself and waits for the pool to finish."""
     if sys.platform != 'linux': return
     import ctypes, signal
     try: ctypes.CDLL(None).prctl(1, signal.SIGKILL)                     # 1 = PR_SET_PDEATHSIG
