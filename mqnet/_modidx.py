@@ -407,5 +407,6 @@ d = { 'settings': { 'branch': 'main',
                               'mqnet.tables.per_round_table': ('tables.html#per_round_table', 'mqnet/tables.py'),
                               'mqnet.tables.setting_label': ('tables.html#setting_label', 'mqnet/tables.py'),
                               'mqnet.tables.setup_label': ('tables.html#setup_label', 'mqnet/tables.py'),
+                              'mqnet.tables.shared_seeds': ('tables.html#shared_seeds', 'mqnet/tables.py'),
                               'mqnet.tables.summary_table': ('tables.html#summary_table', 'mqnet/tables.py'),
                               'mqnet.tables.to_markdown': ('tables.html#to_markdown', 'mqnet/tables.py')}}}

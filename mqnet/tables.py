@@ -10,7 +10,7 @@ from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
 __all__ = ['TABLE2_INPUTS', 'setup_label', 'setting_label', 'final_round', 'summary_table', 'conclude', 'per_round_table',
-           'to_markdown', 'paper_tables', 'check_claims']
+           'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -86,6 +86,12 @@ def to_markdown(t:pd.DataFrame) -> str:
 # %% ../nbs/08a_tables.ipynb #e97a9c50
 TABLE2_INPUTS = {'mqnet-conf-csi': 'CONF + CSI', 'mqnet-conf-react': 'CONF + ReAct', 'mqnet-ll-react': 'LL + ReAct', 'mqnet': 'LL + CSI'}
 
+def shared_seeds(df:pd.DataFrame, methods) -> pd.DataFrame:
+    "The rows of `methods` on the seeds that every one of them has (an ablation's rows compare one set of class splits)."
+    d = df[df.method.isin(methods)]
+    seeds = set.intersection(*[set(d.seed[d.method == m]) for m in methods]) if len(d) else set()
+    return d[d.seed.isin(seeds)]
+
 def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     "Every table of the paper's results section that `df` has data for, by name."
     df = df.copy()
@@ -111,13 +117,13 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
         d1 = d[d.c_ood == 1]
         have = lambda ms: set(ms) <= set(d1.method)
         if have(TABLE2_INPUTS):
-            t = final_round(d1[d1.method.isin(TABLE2_INPUTS)]).groupby('method').test_acc.agg(['mean', 'std'])
+            t = final_round(shared_seeds(d1, TABLE2_INPUTS)).groupby('method').test_acc.agg(['mean', 'std'])
             out[f'table2_{data}'] = pd.DataFrame({'meta-input': [TABLE2_INPUTS[m] for m in TABLE2_INPUTS],
                                                   'final acc (%)': [_pm(t.loc[m, 'mean'], t.loc[m, 'std']) for m in TABLE2_INPUTS]}).set_index('meta-input')
         abl = [m for m in ('mqnet', 'mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top') if m in set(d1.method)]
-        if 'mqnet-plus' in abl and len(abl) >= 2: out[f'plus_ablation_{data}'] = per_round_table(d1, 'test_acc', abl).loc[abl]
+        if 'mqnet-plus' in abl and len(abl) >= 2: out[f'plus_ablation_{data}'] = per_round_table(shared_seeds(d1, abl), 'test_acc', abl).loc[abl]
         for name, ms in [('table3', ['mqnet-randval', 'mqnet']), ('table4', ['mqnet-noskyline', 'mqnet']), ('table5', ['mqnet-sum', 'mqnet-prod', 'mqnet'])]:
-            if have(ms): out[f'{name}_{data}'] = per_round_table(d1, 'test_acc', ms)
+            if have(ms): out[f'{name}_{data}'] = per_round_table(shared_seeds(d1, ms), 'test_acc', ms)
         costs = sorted(d.c_ood.unique())
         if len(costs) > 1:
             t = final_round(d[d.method.isin(['mqnet', 'conf', 'random'])]).groupby(['method', 'c_ood']).test_acc.agg(['mean', 'std'])
