@@ -89,7 +89,7 @@ TABLE2_INPUTS = {'mqnet-conf-csi': 'CONF + CSI', 'mqnet-conf-react': 'CONF + ReA
 def shared_seeds(df:pd.DataFrame, methods) -> pd.DataFrame:
     "The rows of `methods` on the seeds that every one of them has (an ablation's rows compare one set of class splits)."
     d = df[df.method.isin(methods)]
-    seeds = set.intersection(*[set(d.seed[d.method == m]) for m in methods]) if len(d) else set()
+    seeds = set.intersection(set(d.seed), *[set(d.seed[d.method == m]) for m in methods])
     return d[d.seed.isin(seeds)]
 
 def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
