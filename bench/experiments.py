@@ -23,8 +23,8 @@ all eight methods and mqnet-plus have them there, so that each column compares o
 
     python bench/experiments.py [--grids split,ablation,mnist1d,cross,long] [--seeds 0,1,2,3,4] [--noises 0.1,0.2,0.4,0.6] [--jobs 2] [--quick]
 
-Recorded: split and cross with seeds 0-2 (split at 40% with seeds 0-4), ablation with seeds 0-4, mnist1d at 40% with
-seeds 0-4 (--grids mnist1d --noises 0.4 --seeds 0,1,2,3,4), plus-digits with seeds 0-2 (mnist1d 0-4); long (the paper's
+Recorded: split, cross and plus-digits with seeds 0-4, ablation with seeds 0-4, mnist1d at 40% with
+seeds 0-4 (--grids mnist1d --noises 0.4 --seeds 0,1,2,3,4); long (the paper's
 MQ-Net, not yet re-run) with seeds 0-2. Fashion: see the README for what is recorded so far.
 """
 import argparse, time, warnings
