@@ -15,8 +15,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   fashion-ablation  Fashion 40%: the meta-inputs of Table 4 (CONF/LL x CSI/ReAct)
   plus     mqnet-plus on Fashion (the --noises given), with its ablations at 40% (one option changed each: mqnet-plus-conf, -exp, -top)
   plus-digits  mqnet-plus on the digits split and cross grids, and on mnist1d at 40%
-  mismatch Fashion-MNIST under the mismatch protocol (LfOSA's, EOAL's, EAOA's): 20/30/40% of the classes known, every image of the
-           others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
+  mismatch Fashion-MNIST under the mismatch protocol (LfOSA's, EOAL's, EAOA's): 40/30/20% of the classes known (--shares), every image
+           of the others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv). experiments_fashion.csv takes seeds past 0-2 at a noise ratio only once
 all eight methods and mqnet-plus have them there, so that each column compares one set of class splits.
@@ -58,6 +58,7 @@ if __name__ == '__main__':
     p.add_argument('--grids', default='split,ablation,mnist1d,cross'); p.add_argument('--seeds', default='0,1,2,3,4')
     p.add_argument('--jobs', type=int, default=2); p.add_argument('--quick', action='store_true')
     p.add_argument('--noises', default='0.1,0.2,0.4,0.6', help='noise ratios of the split, mnist1d and cross grids')
+    p.add_argument('--shares', default='0.4,0.3,0.2', help='known-class shares of the mismatch grid, in the order they are run')
     p.add_argument('--methods', default=None, help='only these methods of the fashion grid, comma-separated (to order a long grid)')
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(',')]; rounds = 3 if a.quick else 10
@@ -87,7 +88,7 @@ if __name__ == '__main__':
             run_grid('mnist1d', PLUS[:1], 0.4, seeds, runs, **kw)
         elif g == 'mismatch':
             ms = a.methods.split(',') if a.methods else ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
-            run_grid('fashion', ms, [0.2, 0.3, 0.4], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
+            run_grid('fashion', ms, [float(m) for m in a.shares.split(',')], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
         src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
