@@ -9,8 +9,8 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['TABLE2_INPUTS', 'setup_label', 'setting_label', 'final_round', 'summary_table', 'conclude', 'per_round_table',
-           'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims']
+__all__ = ['PHASES', 'TABLE2_INPUTS', 'setup_label', 'setting_label', 'final_round', 'summary_table', 'conclude',
+           'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -76,6 +76,18 @@ def per_round_table(df:pd.DataFrame, field:str='test_acc', methods=None) -> pd.D
     t = (100 * d.pivot_table(index='method', columns='round', values=field, aggfunc='mean')).round(2)
     return t.loc[[m for m in (methods or t.index) if m in t.index]]
 
+PHASES = {'t_train': 'train', 't_score': 'score', 't_select': 'select', 't_meta': 'meta-net'}
+
+def phase_table(df:pd.DataFrame) -> pd.DataFrame:
+    "Seconds per method in each phase of a round (median over rounds and seeds) and in a whole run (`run`: median over runs of the rounds' sum)."
+    cols = [c for c in PHASES if c in df]
+    require(len(df) > 0 and len(cols) > 0, "there are no phase times (t_train, t_score, t_select, t_meta) to summarise.")
+    t = df.groupby('method')[cols].median().rename(columns=PHASES)
+    keys = [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'seed'] if k in df]
+    t['run'] = df.assign(total=df[cols].fillna(0).sum(axis=1)).groupby(['method', *keys], dropna=False).total.sum().groupby('method').median()
+    order = [m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index]
+    return t.loc[list(dict.fromkeys(order))].round(2)
+
 def to_markdown(t:pd.DataFrame) -> str:
     "A plain markdown table of `t` (index included), deterministic to the byte."
     cols = [' / '.join(map(str, c)) if isinstance(c, tuple) else str(c) for c in t.columns]
@@ -132,6 +144,7 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     for data, d in mis[mis.c_ood == 1].groupby('dataset'):
         out[f'mismatch_{data}'] = summary_table(d)
         for field in ('query_in_ratio', 'in_recall'): out[f'mismatch_{field}_{data}'] = summary_table(d, field)
+        if any(c in d for c in PHASES): out[f'mismatch_phases_{data}'] = phase_table(d)
     return out
 
 # %% ../nbs/08a_tables.ipynb #2ecf9b95
