@@ -17,6 +17,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   plus-digits  mqnet-plus on the digits split and cross grids, and on mnist1d at 40%
   mismatch Fashion-MNIST under the mismatch protocol (LfOSA's, EOAL's, EAOA's): 40/30/20% of the classes known (--shares), every image
            of the others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
+  meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
+           the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv). experiments_fashion.csv takes seeds past 0-2 at a noise ratio only once
 all eight methods and mqnet-plus have them there, so that each column compares one set of class splits.
@@ -89,10 +91,12 @@ if __name__ == '__main__':
         elif g == 'mismatch':
             ms = a.methods.split(',') if a.methods else ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
             run_grid('fashion', ms, [float(m) for m in a.shares.split(',')], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
+        elif g == 'meeting':
+            run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
         src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
+                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'meeting': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
                     'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv')}.get(g, (runs, 'experiments.csv'))
         res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
         keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
