@@ -21,7 +21,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv). experiments_fashion.csv takes seeds past 0-2 at a noise ratio only once
-all eight methods and mqnet-plus have them there, so that each column compares one set of class splits.
+all eight methods and mqnet-plus have them there, so that each column compares one set of class splits; experiments_mismatch.csv
+takes a known-class share and seed once all ten methods of the mismatch grid have it.
 
     python bench/experiments.py [--grids split,ablation,mnist1d,cross,long] [--seeds 0,1,2,3,4] [--noises 0.1,0.2,0.4,0.6] [--jobs 2] [--quick]
 
@@ -41,6 +42,7 @@ from mqnet.core import atomic_write
 HERE = Path(__file__).parent
 NOISES = [0.1, 0.2, 0.4, 0.6]
 PLUS = ['mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top']
+MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
 
 def same_seeds(res, main=(*PAPER_METHODS, 'mqnet-plus'), base=3):
@@ -89,7 +91,7 @@ if __name__ == '__main__':
             run_grid('digits', PLUS[:1], NOISES, seeds, runs, **kw); run_grid('digits', PLUS[:1], NOISES, seeds, runs, ood='patches', **kw)
             run_grid('mnist1d', PLUS[:1], 0.4, seeds, runs, **kw)
         elif g == 'mismatch':
-            ms = a.methods.split(',') if a.methods else ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
+            ms = a.methods.split(',') if a.methods else MISMATCH
             run_grid('fashion', ms, [float(m) for m in a.shares.split(',')], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
@@ -102,4 +104,5 @@ if __name__ == '__main__':
         keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
         res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only
         if csv == 'experiments_fashion.csv': res = same_seeds(res)
+        if csv == 'experiments_mismatch.csv': res = same_seeds(res, MISMATCH, base=0)   # a share and seed once all ten methods have it
         atomic_write(HERE/'results'/csv, res.to_csv(index=False))
