@@ -27,9 +27,15 @@ def setting_label(df:pd.DataFrame) -> list:
 
 def _with_labels(df): return df.assign(data=setup_label(df), setting=setting_label(df))
 
+def _run_keys(df): return [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'method', 'seed'] if k in df]   # the columns that name one run
+
+def _by_method(t):
+    "The rows of `t` in the package's method order: the paper's methods first, then the other strategies."
+    return t.loc[list(dict.fromkeys(m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index))]
+
 def final_round(df:pd.DataFrame) -> pd.DataFrame:
     "The last round of every run."
-    keys = [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'method', 'seed'] if k in df]
+    keys = _run_keys(df)
     return df[df['round'] == df.groupby(keys, dropna=False)['round'].transform('max')]
 
 def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') -> pd.DataFrame:
@@ -40,8 +46,7 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
     best = g.groupby(['data', 'setting'])['mean'].transform('max')
     g['cell'] = [('**' + _pm(m, s) + '**') if m == b else _pm(m, s) for m, s, b in zip(g['mean'], g['std'], best)]
     t = g.pivot(index='method', columns=['data', 'setting'], values='cell')
-    order = [m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index]
-    t = t.loc[list(dict.fromkeys(order))]
+    t = _by_method(t)
     if reference in t.index and len(t) > 1:
         imp = {}
         for (dd, tt), grp in g.groupby(['data', 'setting']):
@@ -83,10 +88,8 @@ def phase_table(df:pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in PHASES if c in df]
     require(len(df) > 0 and len(cols) > 0, "there are no phase times (t_train, t_score, t_select, t_meta) to summarise.")
     t = df.groupby('method')[cols].median().rename(columns=PHASES)
-    keys = [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'seed'] if k in df]
-    t['run'] = df.assign(total=df[cols].fillna(0).sum(axis=1)).groupby(['method', *keys], dropna=False).total.sum().groupby('method').median()
-    order = [m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index]
-    return t.loc[list(dict.fromkeys(order))].round(2)
+    t['run'] = df.assign(total=df[cols].fillna(0).sum(axis=1)).groupby(_run_keys(df), dropna=False).total.sum().groupby('method').median()
+    return _by_method(t).round(2)
 
 def to_markdown(t:pd.DataFrame) -> str:
     "A plain markdown table of `t` (index included), deterministic to the byte."
