@@ -9,8 +9,9 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['PHASES', 'TABLE2_INPUTS', 'setup_label', 'setting_label', 'final_round', 'summary_table', 'conclude',
-           'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims']
+__all__ = ['PHASES', 'TABLE2_INPUTS', 'MEETING_FIELDS', 'setup_label', 'setting_label', 'final_round', 'summary_table',
+           'conclude', 'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims',
+           'meeting_table']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -168,3 +169,30 @@ def check_claims(df:pd.DataFrame, reference:str='mqnet') -> pd.DataFrame:
                          margin=round(100 * (m[reference] - other.max()), 2), mqnet_is_best=bool(m[reference] >= other.max()),
                          in_ratio_first3=round(q.iloc[:3].mean(), 3), in_ratio_last3=round(q.iloc[-3:].mean(), 3)))
     return pd.DataFrame(rows)
+
+# %% ../nbs/08a_tables.ipynb #5aed7024
+MEETING_FIELDS = {'test_acc': 'accuracy', 'query_in_ratio': 'precision', 'in_recall': 'recall'}
+
+def meeting_table(df:pd.DataFrame, share:float=0.4) -> pd.DataFrame:
+    "Per method, final-round accuracy, precision and recall (%, mean ± std) under the noise protocol at 1 − `share` and the mismatch protocol at `share`, where the two build one pool, on the seeds both protocols have for that method."
+    require(0 < share < 1, f"share={share!r} is not a share of known classes; give one strictly between 0 and 1.")
+    df = df.copy()
+    for k, v in dict(setup='split', ood='', c_ood=1.0, mismatch=np.nan).items():
+        if k not in df: df[k] = v
+    df = final_round(df[(df.setup == 'split') & (df.ood.fillna('') == '') & (df.c_ood == 1)])
+    sides = {f'noise {1 - share:.0%}': df[df.mismatch.isna() & np.isclose(df.noise, 1 - share)],
+             f'mismatch {share:.0%}': df[np.isclose(df.mismatch.astype(float), share)]}
+    a, b = sides.values()
+    rows = {}
+    for m in [m for m in a.method.unique() if m in set(b.method)]:
+        seeds = sorted(set(a.seed[a.method == m]) & set(b.seed[b.method == m]))
+        if not seeds: continue
+        row = {('seeds', ''): len(seeds)}
+        for f, label in MEETING_FIELDS.items():
+            for p, d in sides.items():
+                v = d[(d.method == m) & d.seed.isin(seeds)][f] if f in d else pd.Series(dtype=float)
+                row[(label, p)] = _pm(v.mean(), v.std()) if len(v) and v.notna().all() else ''   # recall only where every run recorded it
+        rows[m] = row
+    require(len(rows) > 0, f"no method has runs under both the noise protocol at {1 - share:.0%} and the mismatch protocol at {share:.0%}.")
+    t = pd.DataFrame.from_dict(rows, orient='index'); t.columns = pd.MultiIndex.from_tuples(t.columns)
+    return _by_method(t)
