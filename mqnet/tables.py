@@ -94,7 +94,7 @@ def phase_table(df:pd.DataFrame) -> pd.DataFrame:
 
 def to_markdown(t:pd.DataFrame) -> str:
     "A plain markdown table of `t` (index included), deterministic to the byte."
-    cols = [' / '.join(map(str, c)) if isinstance(c, tuple) else str(c) for c in t.columns]
+    cols = [' / '.join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c) for c in t.columns]   # ('seeds', '') reads 'seeds'
     lines = ['| ' + ' | '.join([str(t.index.name or '')] + cols) + ' |', '|' + '---|' * (len(cols) + 1)]
     for i, row in t.iterrows(): lines.append('| ' + ' | '.join([str(i)] + ['' if (isinstance(v, float) and np.isnan(v)) else (f'{v:.2f}' if isinstance(v, float) else str(v)) for v in row]) + ' |')
     return '\n'.join(lines) + '\n'
