@@ -26,6 +26,10 @@ def setting_label(df:pd.DataFrame) -> list:
     mm = df['mismatch'] if 'mismatch' in df else pd.Series(np.nan, index=df.index)
     return [f"{n:.0%}" if pd.isna(m) else f"mismatch {m:.0%}" for n, m in zip(df['noise'], mm)]
 
+def _with_defaults(df):
+    "`df` with the columns that runs recorded before them lack, at their defaults (the split setup, in-domain noise, unit costs, the noise protocol)."
+    return df.assign(**{k: v for k, v in dict(setup='split', ood='', c_ood=1.0, mismatch=np.nan).items() if k not in df})
+
 def _with_labels(df): return df.assign(data=setup_label(df), setting=setting_label(df))
 
 def _run_keys(df): return [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'method', 'seed'] if k in df]   # the columns that name one run
@@ -110,9 +114,7 @@ def shared_seeds(df:pd.DataFrame, methods) -> pd.DataFrame:
 
 def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     "Every table of the paper's results section that `df` has data for, by name."
-    df = df.copy()
-    for k, v in dict(setup='split', ood='', c_ood=1.0, mismatch=np.nan).items():
-        if k not in df: df[k] = v
+    df = _with_defaults(df)
     mis, df = df[df.mismatch.notna()], df[df.mismatch.isna()]          # the mismatch protocol's runs have tables of their own
     base = df[(df.c_ood == 1) & df.method.isin(PAPER_METHODS)]
     out = {}
@@ -176,9 +178,7 @@ MEETING_FIELDS = {'test_acc': 'accuracy', 'query_in_ratio': 'precision', 'in_rec
 def meeting_table(df:pd.DataFrame, share:float=0.4) -> pd.DataFrame:
     "Per method, final-round accuracy, precision and recall (%, mean ± std) under the noise protocol at 1 − `share` and the mismatch protocol at `share`, where the two build one pool, on the seeds both protocols have for that method."
     require(0 < share < 1, f"share={share!r} is not a share of known classes; give one strictly between 0 and 1.")
-    df = df.copy()
-    for k, v in dict(setup='split', ood='', c_ood=1.0, mismatch=np.nan).items():
-        if k not in df: df[k] = v
+    df = _with_defaults(df)
     df = final_round(df[(df.setup == 'split') & (df.ood.fillna('') == '') & (df.c_ood == 1)])
     sides = {f'noise {1 - share:.0%}': df[df.mismatch.isna() & np.isclose(df.noise, 1 - share)],
              f'mismatch {share:.0%}': df[np.isclose(df.mismatch.astype(float), share)]}
