@@ -18,8 +18,8 @@ from .experiments import load_results, run_columns
 from .tables import paper_tables, to_markdown, setup_label
 
 # %% auto #0
-__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'plot_rounds', 'landscapes', 'plot_landscapes', 'per_class',
-           'plot_classes', 'write_report']
+__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'sd_band', 'plot_rounds', 'landscapes', 'plot_landscapes',
+           'per_class', 'plot_classes', 'write_report']
 
 # %% ../nbs/09_figures.ipynb #5339859b
 def save_figure(fig, path) -> Path:
@@ -33,6 +33,13 @@ FIELDS = {'test_acc': 'test accuracy (%)', 'query_in_ratio': 'IN ratio of the qu
           'classes_labeled': 'IN classes with a label', 'meta_live': 'live meta-net output weights'}
 COUNTS = ('classes_labeled', 'meta_live')   # plotted as they are; the other fields are shares, plotted in %
 
+def sd_band(lo:float|None=None, hi:float|None=None):
+    "A seaborn `errorbar`: mean ± 1 std (ddof 1, as `errorbar='sd'`), clipped to [`lo`, `hi`]."
+    def band(x):
+        m, s = x.mean(), (x.std() if len(x) > 1 else 0.0)
+        return (m - s if lo is None else max(lo, m - s), m + s if hi is None else min(hi, m + s))
+    return band
+
 def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|None=None):
     "`field` over rounds per method (bands: ± 1 std over seeds), one panel per noise ratio (or mismatch share); the seaborn FacetGrid."
     require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
@@ -40,7 +47,7 @@ def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|N
     d = df if methods is None else df[df.method.isin(methods)]
     mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
     d = d.assign(value=d[field] if field in COUNTS else 100 * d[field], panel=[f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)])
-    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar='sd',
+    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=sd_band(0, None if field in COUNTS else 100),
                     height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
     g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('{col_name}')
     for ax in g.axes.flat: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -99,7 +106,8 @@ def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, s
     if seed is not None: d = d[d.seed == seed]
     require(len(d) > 0, "there are no results to plot.")
     long = per_class(d, field)
-    g = sns.relplot(data=long, x='round', y='value', hue='cls', col='method', row='noise', kind='line', errorbar='sd', height=2.4, aspect=1.1,
+    g = sns.relplot(data=long, x='round', y='value', hue='cls', col='method', row='noise', kind='line', height=2.4, aspect=1.1,
+                    errorbar=sd_band(0, 100 if field == 'test_acc_per_class' else None),
                     col_order=list(dict.fromkeys(d.method)), palette='tab10')
     g.set_axis_labels('round', CLASS_FIELDS[field]); g.set_titles('{col_name}, noise {row_name}'); g.legend.set_title('IN class')
     if title: g.figure.suptitle(title, y=1.02)
