@@ -29,7 +29,8 @@ if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_require
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 dask_requirements = shlex.split(cfg.get('dask_requirements') or '')   # mqnet[dask]: grids on Dask distributed (LocalCluster, SLURM via dask-jobqueue)
-dev_requirements = shlex.split(cfg.get('dev_requirements') or '') + dask_requirements
+mnist1d_requirements = shlex.split(cfg.get('mnist1d_requirements') or '')   # mqnet[mnist1d]: the mnist1d data set
+dev_requirements = shlex.split(cfg.get('dev_requirements') or '') + dask_requirements + mnist1d_requirements
 
 package_data = dict()
 pkg_data = cfg.get('package_data', None)
@@ -48,7 +49,7 @@ setuptools.setup(
     packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'dask': dask_requirements},
+    extras_require={'dev': dev_requirements, 'dask': dask_requirements, 'mnist1d': mnist1d_requirements},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

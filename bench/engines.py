@@ -23,7 +23,7 @@ def main():
     ap.add_argument('--workers', type=int, default=2); ap.add_argument('--methods', default='conf,ll,random,badge')
     ap.add_argument('--seeds', default='0,1'); ap.add_argument('--rounds', type=int, default=10)
     a = ap.parse_args()
-    grid = dict(datasets='digits', methods=a.methods.split(','), noises=0.4, seeds=[int(s) for s in a.seeds.split(',')], rounds=a.rounds, threads=1, log=None)
+    grid = dict(datasets='digits', methods=a.methods.split(','), noises=0.4, seeds=[int(s) for s in a.seeds.split(',')], rounds=a.rounds, log=None)
     n = len(grid['methods']) * len(grid['seeds']); rows, hist = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for engine in ('serial', 'process pool', 'dask local'):

@@ -1,15 +1,16 @@
 """Re-run recorded runs and compare their histories with the committed ones, field by field.
 
-    OMP_NUM_THREADS=1 python bench/reproduce.py [--runs bench/runs/digits/noise0.4/mqnet/seed0 ...]
+    python bench/reproduce.py [--runs bench/runs/digits/noise0.4/mqnet/seed0 ...]
 
-Recorded runs were made with one thread per run (`run_grid(threads=1)`); bit-for-bit equality holds on
-the same kind of CPU with one thread (other thread counts or CPUs change float sums, and with them the
-queries). The CSI embeddings are retrained into a temporary cache, so the check covers them too.
+Each run computes with the thread count recorded among its settings (`threads`, 1 for every recorded run),
+whatever the environment says; bit-for-bit equality holds on the same kind of CPU (another CPU changes
+float sums, and with them the queries). The CSI embeddings are retrained into a temporary cache, so the
+check covers them too.
 Prints one line per run and exits 1 if any recorded field (timings aside) differs.
 """
 import argparse, sys, tempfile, warnings
 from pathlib import Path
-import pandas as pd, torch
+import pandas as pd
 from mqnet.loop import ActiveLearning
 
 HERE = Path(__file__).parent
@@ -21,12 +22,12 @@ def reproduce(run:Path, cache) -> list:
     with tempfile.TemporaryDirectory() as tmp:
         al = ActiveLearning.resume(run, csi_cache=cache, progress=False)       # the data and settings of the recorded run
         fresh = ActiveLearning(al.data, al.strategy.name, rounds=len(rec), budget=al.budget, c_in=al.pool.c_in, c_ood=al.pool.c_ood,
-                               seed=al.seed, train=al.train, csi=al.csi_cfg, out=Path(tmp)/'run', csi_cache=cache, progress=False, initial=al.initial).run()
+                               seed=al.seed, train=al.train, csi=al.csi_cfg, out=Path(tmp)/'run', csi_cache=cache, progress=False, initial=al.initial, threads=al.threads).run()
     cols = [c for c in rec.columns if not c.startswith('t_') and c in fresh]
     return [c for c in cols if not (fresh[c].astype(str).values == rec[c].astype(str).values).all()]
 
 if __name__ == '__main__':
-    warnings.filterwarnings('ignore'); torch.set_num_threads(1)
+    warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser(); p.add_argument('--runs', nargs='*', default=[str(HERE/r) for r in DEFAULT]); a = p.parse_args()
     bad = 0
     with tempfile.TemporaryDirectory() as cache:

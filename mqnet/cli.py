@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
-from .core import require
+from .core import require, check_threads
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
@@ -79,7 +79,8 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
               root:str=None,                   # folder holding the data set's files
               out:str='runs',                  # folder of the runs (one subfolder per run)
               fresh:bool=False,                # start this grid's runs in --out over (by default a finished run is reused, an unfinished one continued)
-              jobs:int=None,                   # runs in parallel processes (default: one per CPU core, or per GPU, each with one thread)
+              jobs:int=None,                   # runs in parallel processes (default: one per CPU core, or per GPU)
+              threads:int=1,                   # threads each run computes with, recorded among its settings (same settings, same history, on any engine)
               dask:str=None,                   # run the grid on Dask: 'local' (a LocalCluster here) or a scheduler address, tcp://HOST:8786
               runs_per_gpu:int=1,              # with --dask local on a machine with GPUs: workers (runs at once) per GPU
               pool:bool=False,                 # only print the open-set pool and exit
@@ -95,11 +96,11 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     j = default_jobs() if jobs is None else jobs
     parallel = (isinstance(j, int) and j > 1) or dask is not None
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
-    check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)   # bad values refused before a cluster starts
+    check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood); check_threads(threads)   # bad values refused before a cluster starts
     ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
     failed = None
     try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
-                        iters=iters, holdout=holdout, jobs=j, threads=1 if parallel else None, start=_START, protocol=protocol, executor=ex,
+                        iters=iters, holdout=holdout, jobs=j, threads=threads, start=_START, protocol=protocol, executor=ex,
                         progress=not quiet and sys.stdout.isatty(), log=None if quiet else print)
     except GridFailed as e: res, failed = e.results, e
     finally: release()

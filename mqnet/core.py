@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #10d57fd1
 from __future__ import annotations
-import os, io, time, tempfile, contextlib
+import os, io, time, tempfile, contextlib, pickle
 from pathlib import Path
 from dataclasses import replace
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['require', 'check_seed', 'set_seed', 'rng', 'get_device', 'input_kind', 'preset_name', 'from_preset', 'atomic_write',
-           'atomic_save', 'Timings']
+__all__ = ['require', 'check_seed', 'set_seed', 'rng', 'check_threads', 'torch_threads', 'get_device', 'input_kind',
+           'preset_name', 'from_preset', 'is_plain', 'safe_load', 'atomic_write', 'atomic_save', 'Timings']
 
 # %% ../nbs/00_core.ipynb #6af91528
 def require(cond, msg:str):
@@ -33,6 +33,23 @@ def rng(seed:int, *salt:int) -> np.random.Generator:
     "A NumPy generator for `seed`, optionally split by integer `salt` (e.g. the round)."
     check_seed(seed)
     return np.random.default_rng([int(seed), *map(int, salt)])
+
+# %% ../nbs/00_core.ipynb #a04c0a6c
+def check_threads(threads):
+    "Refuse a thread count that is not a positive integer."
+    require(isinstance(threads, (int, np.integer)) and not isinstance(threads, bool) and threads >= 1,
+            f"threads {threads!r} must be a positive integer (threads a run computes with; 1 makes its history the same on every engine).")
+
+@contextlib.contextmanager
+def torch_threads(threads:int=1):
+    "Run the block with `threads` threads for torch and for NumPy's BLAS; the process's counts are restored after."
+    check_threads(threads)
+    from threadpoolctl import threadpool_limits
+    before = torch.get_num_threads()
+    try:
+        with threadpool_limits(limits=int(threads), user_api='blas'):
+            torch.set_num_threads(int(threads)); yield
+    finally: torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #f05d7e56
 def get_device(device=None) -> torch.device:
@@ -60,6 +77,34 @@ def from_preset(cls, presets:dict, name:str, what:str='preset', **kw):
     require(name in presets, f"{what} {name!r} is unknown; choose one of {', '.join(presets)}.")
     return replace(cls(**presets[name]), **kw)
 
+# %% ../nbs/00_core.ipynb #d1ca6b6b
+def is_plain(obj) -> bool:
+    "Whether `obj` is tensors, NumPy arrays of numbers and plain data (None, bool, int, float, str, bytes, and lists, tuples and dicts of them)."
+    if obj is None or isinstance(obj, (bool, int, float, str, bytes, torch.Tensor)): return True
+    if isinstance(obj, np.ndarray): return obj.dtype.kind in 'biuf'
+    if isinstance(obj, (list, tuple)): return all(map(is_plain, obj))
+    if isinstance(obj, dict): return all(isinstance(k, (str, int)) and is_plain(v) for k, v in obj.items())
+    return False
+
+def _numpy_globals() -> list:
+    "What a pickled NumPy array of numbers names: its reconstructor, `ndarray`, `dtype` and the dtype classes of numbers."
+    try: from numpy._core.multiarray import _reconstruct
+    except ImportError: from numpy.core.multiarray import _reconstruct      # NumPy < 2
+    return [_reconstruct, np.ndarray, np.dtype] + [type(np.dtype(t)) for t in '?bhilqBHILQefd']
+
+def safe_load(path, advice:str):
+    "The tensors and plain data in the `torch.save` file at `path`, on the CPU; anything else, or a damaged file, is refused in one sentence ending in `advice`."
+    p = str(path)
+    try:
+        with torch.serialization.safe_globals(_numpy_globals()): obj = torch.load(p, weights_only=True, map_location='cpu')
+    except pickle.UnpicklingError as e:                                  # torch wraps every refusal; a class or function named is code
+        if not any(w in str(e) for w in ('GLOBAL', 'global', 'Can only build')): raise ValueError(f"{p!r} cannot be read (UnpicklingError): it is damaged or not a file mqnet wrote; {advice}") from None
+        raise ValueError(f"{p!r} holds objects other than tensors and plain data, so it was not loaded (loading it could run code); {advice}") from None
+    except Exception as e:
+        raise ValueError(f"{p!r} cannot be read ({type(e).__name__}): it is damaged or not a file mqnet wrote; {advice}") from None
+    require(is_plain(obj), f"{p!r} holds objects other than tensors and plain data, so it was not used; {advice}")
+    return obj
+
 # %% ../nbs/00_core.ipynb #1a095dae
 _UMASK = os.umask(0o022); os.umask(_UMASK)   # the process umask, read once
 
@@ -77,7 +122,8 @@ def atomic_write(path, data:bytes|str):
         raise
 
 def atomic_save(obj, path):
-    "`torch.save` of `obj` to `path`, atomically."
+    "`torch.save` of `obj` (tensors and plain data, see `is_plain`) to `path`, atomically."
+    require(is_plain(obj), f"only tensors and plain data are saved (to {str(path)!r}), so that loading it runs no code; got a {type(obj).__name__} holding something else.")
     buf = io.BytesIO(); torch.save(obj, buf); atomic_write(path, buf.getvalue())
 
 # %% ../nbs/00_core.ipynb #159beb63

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_csi.ipynb #ed46d74d
 from __future__ import annotations
-import hashlib, json, math, os
+import hashlib, inspect, json, math, os
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -14,12 +14,12 @@ from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from fastai.data.core import DataLoaders
 from fastai.optimizer import Larc
-from .core import require, set_seed, get_device, atomic_save, preset_name, from_preset
+from .core import require, set_seed, get_device, atomic_save, safe_load, preset_name, from_preset
 from .learner import ARCHS, auto_arch, input_stats, DeviceBatches, SkipValidation, random_crop, random_flip
 
 # %% auto #0
 __all__ = ['CSI_PRESETS', 'CSIConfig', 'default_csi', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews', 'csi_loss',
-           'train_csi', 'embed', 'csi_key', 'csi_embeddings']
+           'train_csi', 'embed', 'csi_ident', 'csi_key', 'csi_embeddings']
 
 # %% ../nbs/04_csi.ipynb #f7476d24
 @dataclass(frozen=True)
@@ -144,12 +144,28 @@ def embed(learn:Learner, x, bs:int=1024) -> torch.Tensor:
         return torch.cat([m.embed(x[i:i + bs]) for i in range(0, len(x), bs)])
 
 # %% ../nbs/04_csi.ipynb #82b9037c
+def _source(o) -> str:
+    "The source of function or class `o` (its name where the source cannot be read, as for a class defined in a notebook's kernel)."
+    try: return inspect.getsource(o)
+    except (OSError, TypeError): return f'{o.__module__}.{o.__qualname__}'
+
+def _digest(*parts) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts: h.update(p if isinstance(p, (bytes, memoryview)) else str(p).encode())
+    return h.hexdigest()
+
+def csi_ident(data, cfg:CSIConfig) -> dict:
+    "Everything that changes the CSI embeddings of `data`'s pool under `cfg`: what `csi_key` hashes."
+    dev = get_device(cfg.device); arch = auto_arch(tuple(data.x.shape[1:]), dev)
+    code = (csi_view, _jitter, shift, CSINet, nt_xent, ShiftedViews, csi_loss, train_csi, embed, random_crop, random_flip, input_stats, DeviceBatches, ARCHS[arch])
+    pixels = [np.ascontiguousarray(data.x)] + ([np.ascontiguousarray(data.x_val)] if data.n_val else [])
+    return dict(cfg={k: v for k, v in asdict(cfg).items() if k != 'device'}, code=_digest(*map(_source, code)), arch=arch, device=dev.type,
+                precision='bf16' if dev.type == 'cuda' else 'fp32', threads=torch.get_num_threads(), torch=torch.__version__.split('+')[0],
+                data=_digest(*(f'{a.dtype}{a.shape}' for a in pixels), *(memoryview(a).cast('B') for a in pixels)), n=len(data.y), held_out=data.n_val)
+
 def csi_key(data, cfg:CSIConfig) -> str:
-    "The cache key of the CSI embeddings of `data`'s pool under `cfg`."
-    c = {k: v for k, v in asdict(cfg).items() if k != 'device'}
-    ident = dict(name=data.name, setup=data.setup, ood=data.ood_source, noise=data.noise, seed=data.seed, n=len(data.y), shape=list(data.x.shape[1:]), cfg=c)
-    if data.n_val: ident['held_out'] = data.n_val
-    return hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+    "The cache key of the CSI embeddings of `data`'s pool under `cfg` (a digest of `csi_ident`)."
+    return _digest(json.dumps(csi_ident(data, cfg), sort_keys=True))
 
 def csi_embeddings(data, cfg:CSIConfig|None=None, cache:str|Path|None|bool=None) -> torch.Tensor:
     "Normalised CSI embeddings (CPU) of every example of `data`'s pool, then of its held-out part (N + n_val rows); trained once on the pool and cached."
@@ -157,8 +173,11 @@ def csi_embeddings(data, cfg:CSIConfig|None=None, cache:str|Path|None|bool=None)
     default = Path(os.environ['MQNET_CACHE'])/'csi' if os.environ.get('MQNET_CACHE') else Path.home()/'.mqnet'/'csi'
     path = None if cache is False else Path(cache or default)/f'{data.name}-{csi_key(data, cfg)}.pt'
     if path is not None and path.exists():
-        z = torch.load(path)
-        if len(z) == len(data.y) + data.n_val: return z
+        advice = f"move it out of {str(path.parent)!r} to train the embeddings anew."
+        z = safe_load(path, advice); n = len(data.y) + data.n_val
+        require(isinstance(z, torch.Tensor) and z.ndim == 2 and len(z) == n and z.is_floating_point(),
+                f"{str(path)!r} is not the CSI cache entry of this pool ({n} embeddings expected); {advice}")
+        return z
     learn = train_csi(data.x, cfg)
     z = torch.cat([embed(learn, data.x)] + ([embed(learn, data.x_val)] if data.n_val else [])).float().cpu()
     if path is not None: atomic_save(z, path)

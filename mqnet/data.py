@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 from fastcore.basics import patch
 import numpy as np, torch, torch.nn.functional as F
-from .core import require, rng, atomic_write
+from .core import require, rng, atomic_write, _numpy_globals
 
 # %% auto #0
-__all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_idx',
-           'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise',
+__all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_cifar',
+           'read_idx', 'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise',
            'check_mismatch', 'check_holdout', 'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays',
            'check_costs', 'Pool', 'check_budget', 'SimulatedOracle', 'CsvOracle', 'write_query', 'write_cifar']
 
@@ -50,7 +50,7 @@ def _digits(train:bool, root=None, download=False) -> Source:
 _MNIST1D = {}
 def _mnist1d(train:bool, root=None, download=False) -> Source:
     try: from mnist1d.data import make_dataset, get_dataset_args
-    except ImportError: raise ValueError("dataset 'mnist1d' needs the mnist1d package; install it with pip install mnist1d.") from None
+    except ImportError: raise ValueError("dataset 'mnist1d' needs the mnist1d package; install it with pip install 'mqnet[mnist1d]'.") from None
     if not _MNIST1D:
         args = get_dataset_args(); args.num_samples = 10_000
         _MNIST1D.update(make_dataset(args))
@@ -58,33 +58,45 @@ def _mnist1d(train:bool, root=None, download=False) -> Source:
     return array_source('mnist1d', np.asarray(x, np.float32), np.asarray(y), [str(i) for i in range(10)])
 
 # %% ../nbs/01_data.ipynb #53e52830
-def _exists_only(cls):
-    "A torchvision dataset class that checks its files exist instead of re-hashing them."
-    class Lenient(cls):
-        def _check_integrity(self):
-            files = getattr(self, 'train_list', []) + getattr(self, 'test_list', [])
-            if files: return all((Path(self.root)/self.base_folder/f).exists() for f, _ in files)
-            return (Path(self.root)/self.filename).exists()
-        def _load_meta(self):
-            with open(Path(self.root)/self.base_folder/self.meta['filename'], 'rb') as f:
-                self.classes = pickle.load(f, encoding='latin1')[self.meta['key']]
-            self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
-    Lenient.__name__ = cls.__name__
-    return Lenient
+class _DataUnpickler(pickle.Unpickler):
+    "Unpickles plain data and NumPy arrays of numbers only: a file that names any other class or function is refused, so reading it runs no code."
+    def find_class(self, module, name):
+        import codecs
+        allowed = {(o.__module__, o.__qualname__): o for o in _numpy_globals()}
+        allowed.update({('numpy.core.multiarray', '_reconstruct'): allowed[(_numpy_globals()[0].__module__, '_reconstruct')], ('_codecs', 'encode'): codecs.encode})
+        if (module, name) in allowed: return allowed[(module, name)]
+        raise pickle.UnpicklingError(f"global '{module}.{name}' is not data")
+
+def read_cifar(path) -> dict:
+    "The dict in one pickled CIFAR file at `path` (a batch, or the class names), read without running code; a file that is not plain data is refused."
+    try:
+        with open(path, 'rb') as f: return _DataUnpickler(f, encoding='latin1').load()
+    except (pickle.UnpicklingError, EOFError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{str(path)!r} is not a CIFAR batch of plain data ({e}); replace it with the file from the CIFAR archive.") from None
 
 _TV_HINT = {'cifar10': 'cifar-10-batches-py/', 'cifar100': 'cifar-100-python/', 'svhn': 'train_32x32.mat and test_32x32.mat'}
+_CIFAR = {'cifar10': ('cifar-10-batches-py', [f'data_batch_{i}' for i in range(1, 6)], ['test_batch'], 'labels', 'batches.meta', 'label_names'),
+          'cifar100': ('cifar-100-python', ['train'], ['test'], 'fine_labels', 'meta', 'fine_label_names')}
 
 def _torchvision(name:str, train:bool, root=None, download=False) -> Source:
-    import torchvision.datasets as tvd
     require(root is not None or download, f"dataset {name!r} needs root=DIR holding {_TV_HINT[name]} (or download=True where a network is reachable).")
     root = Path(root or Path.home()/'.mqnet'/'data')
-    cls = _exists_only({'cifar10': tvd.CIFAR10, 'cifar100': tvd.CIFAR100, 'svhn': tvd.SVHN}[name])
-    kw = dict(split='train' if train else 'test') if name == 'svhn' else dict(train=train)
-    try: ds = cls(str(root), download=download, **kw)
-    except RuntimeError: raise ValueError(f"root {str(root)!r} holds no {name} data: expected {_TV_HINT[name]} there (or pass download=True where a network is reachable).") from None
-    if name == 'svhn': x, y, names = ds.data, ds.labels, [str(i) for i in range(10)]
-    else: x, y, names = ds.data.transpose(0, 3, 1, 2), ds.targets, ds.classes
-    return array_source(name, np.ascontiguousarray(x), y, names)
+    part = 'train' if train else 'test'
+    if name == 'svhn': files = [root/f'{part}_32x32.mat']
+    else: folder, tr, te, key, meta, mkey = _CIFAR[name]; files = [root/folder/f for f in (tr if train else te) + [meta]]
+    if download and not all(f.exists() for f in files):
+        import torchvision.datasets as tvd
+        if name == 'svhn': tvd.SVHN(str(root), split=part, download=True)
+        else: {'cifar10': tvd.CIFAR10, 'cifar100': tvd.CIFAR100}[name](str(root), train=train, download=True)
+    missing = [f.name for f in files if not f.exists()]
+    require(not missing, f"root {str(root)!r} holds no {name} data: expected {_TV_HINT[name]} there, {', '.join(missing)} missing (or pass download=True where a network is reachable).")
+    if name == 'svhn':
+        from scipy.io import loadmat
+        m = loadmat(files[0]); y = m['y'].astype(np.int64).ravel()
+        return array_source(name, np.ascontiguousarray(m['X'].transpose(3, 2, 0, 1)), np.where(y == 10, 0, y), [str(i) for i in range(10)])
+    batches = [read_cifar(f) for f in files[:-1]]
+    x = np.concatenate([np.asarray(b['data'], np.uint8).reshape(-1, 3, 32, 32) for b in batches])
+    return array_source(name, x, np.concatenate([np.asarray(b[key], np.int64) for b in batches]), read_cifar(files[-1])[mkey])
 
 # %% ../nbs/01_data.ipynb #1d723157
 def _folder(name:str, train:bool, root=None, download=False, size:int|None=None) -> Source:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from concurrent.futures import Executor, Future, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
-from .core import require, atomic_write, check_seed
+from .core import require, atomic_write, check_seed, check_threads, torch_threads
 from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_mismatch, check_costs, check_budget, check_holdout
 from .strategies import get_strategy
 from .csi import csi_embeddings
@@ -21,7 +21,7 @@ from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BU
 
 # %% auto #0
 __all__ = ['run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'run_job', 'csi_job', 'default_jobs',
-           'InProcess', 'GridFailed', 'run_grid', 'dask_executor']
+           'InProcess', 'times_ran', 'GridFailed', 'run_grid', 'dask_executor']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1., protocol:str='noise') -> Path:
@@ -60,10 +60,11 @@ def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|Non
                     f"method {m!r} draws its validation set from examples held out of the pool, and {d} holds out {h}; pass holdout= (CLI: --holdout N), e.g. the round budget.")
 
 # %% ../nbs/08_experiments.ipynb #4260a34c
-def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache) -> ActiveLearning:
-    "One run of a grid: the data set's classifier preset, with `iters` steps per round when given."
+def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache, threads=1) -> ActiveLearning:
+    "One run of a grid: the data set's classifier preset, with `iters` steps per round when given, computing with `threads` threads."
     train = None if iters is None else replace(default_train(data), iters=int(iters))
-    return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache, progress=False)
+    return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache,
+                          progress=False, threads=threads)
 
 def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise'):
     "Each run's ActiveLearning, checked against its folder before anything runs: ('new' | 'resume' | 'done' | 'fresh', folder, run)."
@@ -107,19 +108,16 @@ def load_results(out) -> pd.DataFrame:
     return pd.concat(hs, ignore_index=True).reindex(columns=cols) if hs else pd.DataFrame(columns=cols)   # runs recorded before a field existed: empty
 
 @contextmanager
-def _job_env(threads:int|None):
-    "What a job runs in: `threads` torch threads (restored after, for the in-process engine) and no warnings."
-    before = torch.get_num_threads()
-    if threads: torch.set_num_threads(threads)
-    try:
-        with warnings.catch_warnings(): warnings.simplefilter('ignore'); yield
-    finally: torch.set_num_threads(before)
+def _job_env(threads:int=1):
+    "What a job runs in: `threads` threads for torch and BLAS (the process's counts restored after, for the in-process engine) and no warnings."
+    with torch_threads(threads), warnings.catch_warnings(): warnings.simplefilter('ignore'); yield
 
 def run_job(spec:dict) -> dict:
-    """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, `threads`): a complete folder returns at once,
-    an unfinished one is resumed, a new one is run; it writes only its own folder, atomically. Module-level and import-safe: any engine can run it, twice."""
+    """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, the run's settings, its `threads` among them): a complete
+    folder returns at once, an unfinished one is resumed (with the threads it recorded), a new one is run; it writes only its own folder, atomically.
+    Module-level and import-safe: any engine can run it, twice."""
     d, kw, t0 = Path(spec['folder']), spec['kw'], time.perf_counter()
-    with _job_env(spec.get('threads')):
+    with _job_env(kw.get('threads', 1)):
         if (d/STATE).exists():
             sd = _load_checkpoint(d)
             if len(sd['history']) >= kw['rounds']: return dict(folder=str(d), acc=float(sd['history'][kw['rounds'] - 1]['test_acc']), seconds=0., ran=False)
@@ -129,8 +127,8 @@ def run_job(spec:dict) -> dict:
     return dict(folder=str(d), acc=float(h.test_acc.iloc[-1]), seconds=time.perf_counter() - t0, ran=True)
 
 def csi_job(spec:dict) -> str:
-    "The CSI embeddings of one pool (`data` spec) in every configuration `cfgs` its runs need, trained into `csi_cache` (or found there); the pool's `key`."
-    with _job_env(spec.get('threads')):
+    "The CSI embeddings of one pool (`data` spec) in every configuration `cfgs` its runs need, trained into `csi_cache` (or found there) with the runs' `threads`; the pool's `key`."
+    with _job_env(spec.get('threads', 1)):
         data = from_spec(spec['data'])
         for cfg in spec['cfgs']: csi_embeddings(data, cfg, spec['csi_cache'])
     return spec['key']
@@ -178,11 +176,15 @@ def _csi_pools(todo) -> list:
             pools.setdefault(key, (al.data.spec, []))[1].extend(c for c in cfgs if c not in pools.get(key, (None, []))[1])
     return list(pools.values())
 
-def _spec(d, al, kw, threads) -> dict: return dict(folder=str(d), data=al.data.spec, method=al.strategy.name, seed=al.seed, kw=kw, threads=threads)
+def _spec(d, al, kw) -> dict: return dict(folder=str(d), data=al.data.spec, method=al.strategy.name, seed=al.seed, kw=kw)
 
-def _play(todo, ex:Executor, kw:dict, csi_cache, threads, report) -> dict:
+def times_ran(err) -> int:
+    "How many times a job that ended in `err` ran in one pass: Dask runs a job again when its worker dies, up to its `allowed-failures`, and its `KilledWorker` says how many times; every other engine, once."
+    return int(getattr(err, 'allowed_failures', 0)) + 1
+
+def _play(todo, ex:Executor, kw:dict, csi_cache, report) -> dict:
     """One pass of `todo` on `ex`: each pool's CSI job first and its runs once it is ready (CSI is never trained twice at once), the other
-    runs at once; `report(run, result or error)` as each run ends. The runs that failed: {folder: error}."""
+    runs at once; `report(run, result or error)` as each run ends. The runs that failed: {folder: (error, times it ran)} (0 when its pool's CSI failed)."""
     key = lambda al: json.dumps(al.data.spec, sort_keys=True)
     pools = {} if csi_cache is None else {json.dumps(s, sort_keys=True): (s, cfgs) for s, cfgs in _csi_pools(todo)}
     waiting, futs, failed = {k: [] for k in pools}, {}, {}
@@ -191,32 +193,34 @@ def _play(todo, ex:Executor, kw:dict, csi_cache, threads, report) -> dict:
         except Exception as e: f = Future(); f.set_exception(e)          # e.g. a broken process pool refuses new work
         futs[f] = what
         if not isinstance(what, str): f.add_done_callback(lambda f: report(what, f.exception() or f.result()))
-    for k, (s, cfgs) in pools.items(): submit(csi_job, dict(key=k, data=s, cfgs=cfgs, csi_cache=csi_cache, threads=threads), k)
+    for k, (s, cfgs) in pools.items(): submit(csi_job, dict(key=k, data=s, cfgs=cfgs, csi_cache=csi_cache, threads=kw.get('threads', 1)), k)
     for r in todo:
         if key(r[2]) in pools and (r[2].strategy.needs_csi or r[2].strategy.needs_semantic): waiting[key(r[2])].append(r)
-        else: submit(run_job, _spec(r[1], r[2], kw, threads), r)
+        else: submit(run_job, _spec(r[1], r[2], kw), r)
     while futs:
         done, _ = wait(list(futs), return_when=FIRST_COMPLETED)
         for f in done:
             what, err = futs.pop(f), f.exception()
             if isinstance(what, str):                                     # a pool's CSI is ready (or failed): its runs
                 for r in waiting.pop(what):
-                    if err is None: submit(run_job, _spec(r[1], r[2], kw, threads), r)
-                    else: failed[str(r[1])] = err; report(r, err)
-            elif err is not None: failed[str(what[1])] = err
+                    if err is None: submit(run_job, _spec(r[1], r[2], kw), r)
+                    else: failed[str(r[1])] = (err, 0); report(r, err)
+            elif err is not None: failed[str(what[1])] = (err, times_ran(err))
     return failed
 
 
 # %% ../nbs/08_experiments.ipynb #3554efb6
 class GridFailed(Exception):
-    "Runs of a grid that failed twice (`failed`: {folder: error}); `results` holds every round the grid did record."
-    def __init__(self, failed:dict, results:pd.DataFrame):
-        self.failed, self.results = failed, results
-        super().__init__(f"{len(failed)} run{'s' if len(failed) > 1 else ''} failed twice: " +
-                         '; '.join(f"{d} ({type(e).__name__}: {e})" for d, e in failed.items()))
+    """Runs of a grid that failed in both passes (`failed`: {folder: last error}; `ran`: {folder: how many times it ran, every engine's
+    own retries counted}); `results` holds every round the grid did record."""
+    def __init__(self, failed:dict, results:pd.DataFrame, ran:dict|None=None):
+        self.failed, self.results, self.ran = failed, results, ran or {}
+        times = lambda d: f"ran {self.ran[d]} time{'s' if self.ran[d] != 1 else ''}; " if d in self.ran else ''
+        super().__init__(f"{len(failed)} run{'s' if len(failed) > 1 else ''} failed: " +
+                         '; '.join(f"{d} ({times(d)}{type(e).__name__}: {e})" for d, e in failed.items()))
 
-def _engine_passes(todo, executor, workers, start, kw, csi_cache, threads, progress, log) -> dict:
-    "Play `todo` on `executor` (else in this process, or in a local pool of `workers`), then once more what failed; the runs that failed twice."
+def _engine_passes(todo, executor, workers, start, kw, csi_cache, progress, log) -> tuple:
+    "Play `todo` on `executor` (else in this process, or in a local pool of `workers`), then once more what failed; the runs that failed in both passes, and how many times each ran."
     lock, n, tally = threading.Lock(), len(todo), dict(done=0, failed=0)
     pb = progress_bar(range(n), leave=False) if progress and n else None
     def report(r, out):
@@ -227,34 +231,37 @@ def _engine_passes(todo, executor, workers, start, kw, csi_cache, threads, progr
                                                f"{'' if out['ran'] else 'complete already, '}final acc {out['acc']:.4f} ({out['seconds']:.0f}s)"))
             if pb is not None: pb.comment = f"{tally['done']} finished, {tally['failed']} failed, {n - k} to go"; pb.update(min(k, n))
     def one_pass(runs):
-        if executor is not None: return _play(runs, executor, kw, csi_cache, threads, report)
-        if workers == 1: return _play(runs, InProcess(), kw, csi_cache, threads, report)
-        with _local_pool(workers, start) as ex: return _play(runs, ex, kw, csi_cache, threads, report)
+        if executor is not None: return _play(runs, executor, kw, csi_cache, report)
+        if workers == 1: return _play(runs, InProcess(), kw, csi_cache, report)
+        with _local_pool(workers, start) as ex: return _play(runs, ex, kw, csi_cache, report)
     failed = one_pass(todo) if todo else {}
+    ran = {d: n for d, (_, n) in failed.items()}
     if failed:
         if log: log(f"running {len(failed)} failed run{'s' if len(failed) > 1 else ''} once more (each resumes from its last finished round)")
         tally['failed'] -= len(failed)
         failed = one_pass([r for r in todo if str(r[1]) in failed])
     if pb is not None: pb.on_iter_end()
-    return failed
+    return {d: e for d, (e, _) in failed.items()}, {d: ran[d] + n for d, (_, n) in failed.items()}
 
 # %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
-             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int|None=None, iters:int|None=None,
+             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int=1, iters:int|None=None,
              holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', executor:Executor|None=None, progress:bool=False, log=print) -> pd.DataFrame:
     """Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs`
     processes (None: `default_jobs()`) started by `start` ('spawn', or 'fork': no second import of torch and fastai, but safe only from
     a process that has run no multi-threaded torch work, as `mqnet_run` arranges), or on `executor` (any `concurrent.futures.Executor`: Dask's, a
-    process pool of your own); all rounds as one table. A run that fails is run once more after the others (it resumes from its last round);
-    runs that fail twice raise `GridFailed` once the rest of the grid is done and written. With `protocol='mismatch'` the values of `noises`
-    are the known-class shares of the mismatch protocol."""
+    process pool of your own); all rounds as one table. Each run computes with `threads` threads, a setting it records: its history is the
+    same on every engine. A run that fails is run once more after the others (it resumes from its last round); runs that fail again raise
+    `GridFailed`, saying how many times each ran, once the rest of the grid is done and written. With `protocol='mismatch'` the values of
+    `noises` are the known-class shares of the mismatch protocol."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
     check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)
     jobs = default_jobs() if jobs is None else jobs
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
-    kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache)
+    check_threads(threads)
+    kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache, threads=int(threads))
     runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol)
     for kind, d, _ in runs:
         if kind == 'fresh': shutil.rmtree(d)
@@ -265,10 +272,10 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     workers = 1 if jobs == 1 or len(todo) <= 1 else min(jobs, len(todo))
     engine = 'the given executor' if executor is not None else f"{workers} process{'es' if workers > 1 else ''}"
     if log and todo: log(f"{len(todo)} run{'s' if len(todo) > 1 else ''} to make in {engine}; each line below is a finished run")
-    failed = _engine_passes(todo, executor, workers, start, kw, csi_cache, threads, progress, log)
+    failed, ran = _engine_passes(todo, executor, workers, start, kw, csi_cache, progress, log)
     res = load_results(out)
     atomic_write(Path(out)/'results.csv', res.to_csv(index=False))
-    if failed: raise GridFailed(failed, res)
+    if failed: raise GridFailed(failed, res, ran)
     return res
 
 # %% ../nbs/08_experiments.ipynb #9aca1121
@@ -294,10 +301,12 @@ def dask_executor(address:str='local', runs_per_gpu:int=1, workers:int|None=None
     require(isinstance(runs_per_gpu, (int, np.integer)) and runs_per_gpu >= 1, f"runs_per_gpu {runs_per_gpu!r} must be a positive integer.")
     require(address == 'local' or '://' in str(address), f"dask {address!r} is neither 'local' nor a scheduler address such as tcp://HOST:8786.")
     if address == 'local':
+        import dask
         g, environ = torch.cuda.device_count(), dict(os.environ)          # each worker Dask spawns writes its thread settings into ours
-        cluster = LocalCluster(n_workers=workers or (g * runs_per_gpu if g else default_jobs()), threads_per_worker=1, processes=True,
-                               resources={'GPU': 1} if g else None, env={'MQNET_RUNS_PER_GPU': str(runs_per_gpu)} if g else {},
-                               dashboard_address=':0', silence_logs=logging.ERROR)
+        with dask.config.set({'distributed.scheduler.allowed-failures': 0}):   # the grid's own second pass is the one retry
+            cluster = LocalCluster(n_workers=workers or (g * runs_per_gpu if g else default_jobs()), threads_per_worker=1, processes=True,
+                                   resources={'GPU': 1} if g else None, env={'MQNET_RUNS_PER_GPU': str(runs_per_gpu)} if g else {},
+                                   dashboard_address=':0', silence_logs=logging.ERROR)
         client = Client(cluster); _restore_environ(environ)
         release = lambda: (client.close(), cluster.close(), _restore_environ(environ))
     else:

@@ -15,6 +15,7 @@ from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
 from .strategies import PAPER_METHODS
 from .experiments import load_results, run_columns
+from .loop import _load_checkpoint
 from .tables import paper_tables, to_markdown, setup_label
 
 # %% auto #0
@@ -61,7 +62,7 @@ def landscapes(runs, method:str='mqnet') -> list:
     for p in sorted(Path(runs).rglob('state.pt')):
         where = run_columns(p.parent)
         if where['folder_method'] != method: continue
-        sd = torch.load(p, weights_only=False)
+        sd = _load_checkpoint(p.parent)                                  # tensors and plain data only: a shared folder runs no code
         cfg = sd['config']
         for r in sd['strategy'].get('rounds', []):
             if 'net' in r: out.append(dict(noise=cfg['noise'], seed=cfg['seed'], round=r['round'] + 1, z=r['z'], is_in=r['is_in'].numpy(), net=r['net'],
@@ -119,6 +120,7 @@ def write_report(src, out=None, seed:int=0) -> list:
     src = Path(src); require(src.exists(), f"{str(src)!r} does not exist; give a folder of runs or a results.csv.")
     res = load_results(src); require(len(res) > 0, f"{str(src)!r} holds no results yet; run mqnet_run or run_grid first.")
     out = Path(out) if out is not None else (src.parent if src.is_file() else src)/'report'
+    found = landscapes(src) if src.is_dir() else []                   # every checkpoint read (a foreign one refused) before a file is written
     files = []
     def put(name, text): atomic_write(out/name, text); files.append(out/name)
     for name, t in paper_tables(res).items():
@@ -145,7 +147,7 @@ def write_report(src, out=None, seed:int=0) -> list:
             g = plot_classes(dm, field, seed=seed, title=f'{data}, seed {seed} (each seed is another class split)')
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
     if src.is_dir() and len(res):
-        recs = [r for r in landscapes(src) if r['setup'] in ('digits', res.dataset.iloc[0])]
+        recs = [r for r in found if r['setup'] in ('digits', res.dataset.iloc[0])]
         for by in ('round', 'noise'):
             rs = [r for r in recs if by == 'round' and r['noise'] == 0.4 or by == 'noise']
             if any(r['seed'] == seed for r in rs):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_label.ipynb #268aec76
 from __future__ import annotations
-import csv, json, shlex
+import csv, io, json, shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
@@ -74,19 +74,32 @@ def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
     return truth
 
 # %% ../nbs/10_label.ipynb #2729152d
+def _csv_text(path) -> str:
+    "The text of the CSV file at `path`: UTF-8, with or without the byte-order mark spreadsheets write; any other encoding is refused in one sentence."
+    raw = Path(path).read_bytes()
+    try: return raw.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{Path(path).name} is not UTF-8 text (byte 0x{raw[e.start]:02x} at position {e.start}); save it as \"CSV UTF-8\" (comma-separated).") from None
+
 def read_labels(path, known) -> list:
-    "The rows of the `path,label` CSV at `path` as (row number, image path, label text; '' when empty); each image path must be one of `known`."
+    """The rows of the `path,label` CSV at `path` as (row number, image path, label text; '' when empty); each image path must be one of `known`.
+    A path given twice counts once; twice with two different labels, it is refused naming both rows."""
     path = Path(path)
     require(path.is_file(), f"labels file {str(path)!r} does not exist; write path,label rows there (path relative to the images folder).")
-    rows = []
-    with open(path, newline='') as f:
-        r = csv.DictReader(f)
-        require(r.fieldnames is not None and {'path', 'label'} <= set(r.fieldnames), f"{path.name} must start with the header path,label.")
-        for n, row in enumerate(r, start=2):
-            p, lab = (row['path'] or '').strip(), (row['label'] or '').strip()
-            require(p in known, f"row {n} of {path.name}: {p!r} is not an image under the images folder (paths are relative to it, e.g. {next(iter(known), 'a/b.png')!r}).")
-            rows.append((n, p, lab))
-    return rows
+    text = _csv_text(path); head = text.split('\n', 1)[0]
+    r = csv.DictReader(io.StringIO(text, newline=''))
+    if r.fieldnames is None or not {'path', 'label'} <= set(r.fieldnames):
+        sep = next((s for s in (';', '\t', '|') if {'path', 'label'} <= {c.strip() for c in head.split(s)}), None)
+        require(sep is None, f"{path.name} is separated by {'tabs' if sep == chr(9) else repr(sep)}; save it comma-separated, with the header path,label.")
+        require(False, f"{path.name} must start with the header path,label.")
+    found = {}                                                          # path -> (its first row, its label where one is given)
+    for n, row in enumerate(r, start=2):
+        p, lab = (row['path'] or '').strip(), (row['label'] or '').strip()
+        require(p in known, f"row {n} of {path.name}: {p!r} is not an image under the images folder (paths are relative to it, e.g. {next(iter(known), 'a/b.png')!r}).")
+        m, was = found.get(p, (n, ''))
+        require(not (lab and was and lab != was), f"rows {m} and {n} of {path.name} both name {p!r}, labeled {was!r} and {lab!r}; keep one of them.")
+        found[p] = (m, was or lab)
+    return [(n, p, lab) for p, (n, lab) in found.items()]
 
 def label_ids(rows, classes, name:str='labels') -> dict:
     "{image path: class id (its position in `classes`) or OOD} for the rows of `read_labels` that hold a label; an unknown label names its row."
@@ -153,11 +166,12 @@ def _given(out) -> dict:
     "{image path: label text} of `out`/labels.csv (every label given so far)."
     p = Path(out)/'labels.csv'
     if not p.exists(): return {}
-    return {r['path']: r['label'] for r in csv.DictReader(p.read_text().splitlines()) if r['label']}
+    return {r['path']: r['label'] for r in csv.DictReader(io.StringIO(_csv_text(p), newline='')) if r['label']}
 
 def _write_csv(path, rows):
-    "Write `(path, label)` rows as a `path,label` CSV, atomically."
-    atomic_write(path, 'path,label\n' + ''.join(f'{p},{l}\n' for p, l in rows))
+    "Write `(path, label)` rows as a `path,label` CSV (quoted where a path or label holds a comma, a quote or a line break), atomically."
+    buf = io.StringIO(); w = csv.writer(buf, lineterminator='\n'); w.writerow(['path', 'label']); w.writerows(rows)
+    atomic_write(path, buf.getvalue())
 
 def _write_labels(out, given:dict): _write_csv(Path(out)/'labels.csv', given.items())
 
@@ -180,6 +194,10 @@ def _answers(al, task, out, given:dict) -> tuple:
     ans = label_ids(rows, task.classes, q.name)
     idx = {p: i for i, p in enumerate(task.paths)}
     old = label_ids([(0, p, l) for p, l in given.items()], task.classes, 'labels.csv')
+    for n, p, lab in rows:                                              # an image labeled in an earlier round: the same answer is no answer, another one is refused
+        if p in ans and al.pool.labeled[idx[p]]:
+            require(old.get(p) == ans[p], f"row {n} of {q.name}: {p!r} was labeled {given.get(p, '')!r} before (see labels.csv); a label once charged stays, so clear this row.")
+            del ans[p]
     listed = [p for _, p, _ in rows]
     order = [p for p in old if p in idx and p not in ans and not al.pool.labeled[idx[p]]] + [p for p in listed if p in ans]
     ids = {**old, **ans}
@@ -241,24 +259,32 @@ def mqnet_label(images:str=None,      # folder of your images (any depth); an im
     if status: print(label_status(out)); return
     args = _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps)
     task = label_task(images, labels, test, size, seed, exclude=out)
+    shown = dict(args, images=images, labels=labels, out=out, test=test)     # the command as it was typed
     given = _given(out) or {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
     if not (Path(out)/STATE).exists():
         al = _start(task, args, out)
     else:
         al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
+        q = Path(out)/f'query_{al.round + 1:03d}.csv'
+        if al.pending is not None and not q.exists():                  # a call cut off after its checkpoint, or a deleted query: the checkpoint holds the query
+            _tell(al, task, *_write_query(al, task, out, given), shown, f"{q.name} was missing, so it was written again from the checkpoint. "); return
         if al.pending is not None:                                      # the last query's answers: record them, then charge them
             ranking, ids = _answers(al, task, out, given)
             if not len(ranking):
-                print(f"{Path(out)/f'query_{al.round + 1:03d}.csv'} has no answers yet: fill in its label column, then run the same command again."); return
+                print(f"{q} has no answers yet: fill in its label column, then run the same command again."); return
             given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); _write_labels(out, given)
             al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
-    al._prepare(); al.propose(); al.save()
+    al._prepare(); al.propose()
     _write_labels(out, given); atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
-    q, png, n = _write_query(al, task, out, given)
-    print(f"Round {al.round + 1}: label the {n} images in {q} (best first; {png} shows them with their row numbers). "
+    al.save()                                                           # the checkpoint commits the round; the query is written from it (and again from it, if cut off)
+    _tell(al, task, *_write_query(al, task, out, given), shown)
+
+def _tell(al, task, q, png, n, args, first=''):
+    "Print what to do with the query `q` of `n` images."
+    print(f"{first}Round {al.round + 1}: label the {n} images in {q} (best first; {png} shows them with their row numbers). "
           f"Write each one's class in the label column, one of {', '.join(task.classes)}, or ood for an image of none of them; rows may stay empty. "
           f"The budget buys {al.budget:g} a round (c_in={al.pool.c_in:g}, c_ood={al.pool.c_ood:g}); labels so far: {al.pool.n_labeled_in} IN, {al.pool.n_labeled_ood} ood, "
-          f"every one in {Path(out)/'labels.csv'}. Then run the same command again:\n  {_command(dict(args, images=images, labels=labels, out=out, test=test))}")
+          f"every one in {Path(args['out'])/'labels.csv'}. Then run the same command again:\n  {_command(args)}")
 
 # %% ../nbs/10_label.ipynb #ff0b514e
 def label_status(out) -> str:
@@ -268,10 +294,11 @@ def label_status(out) -> str:
     df = pd.read_csv(h)
     cols = ['round', 'n_labeled_in', 'n_labeled_ood', 'spent', 'n_queried', 'query_in_ratio', 'test_acc']
     lines = [df[cols].to_string(index=False) if len(df) else 'no round answered yet']
-    qs = sorted(Path(out).glob('query_*.csv'))
-    if qs:
-        q = list(csv.DictReader(qs[-1].read_text().splitlines()))
-        lines.append(f"waiting for: {qs[-1]} ({sum(1 for r in q if r['label'])} of {len(q)} rows labeled)")
+    q = Path(out)/f'query_{len(df) + 1:03d}.csv'                        # the round after the last one answered
+    if q.exists():
+        rows = list(csv.DictReader(io.StringIO(_csv_text(q), newline='')))
+        lines.append(f"waiting for: {q} ({sum(1 for r in rows if r['label'])} of {len(rows)} rows labeled)")
+    else: lines.append(f"waiting for: {q}, which is missing; run the labeling command again to write it again from the checkpoint")
     return '\n'.join(lines)
 
 mqnet_label_main = console(mqnet_label)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .core import require, Timings, atomic_write, atomic_save
+from .core import require, Timings, atomic_write, atomic_save, safe_load, torch_threads, check_threads
 from .data import OpenSetData, Pool, SimulatedOracle, UNLABELED, from_spec, check_budget
 from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
@@ -80,8 +80,8 @@ class ActiveLearning:
     "Open-set active learning of `data` with `strategy`: `rounds` rounds of `budget`, records and checkpoints in `out`."
     def __init__(self, data:OpenSetData, strategy:Strategy|str, rounds:int=10, budget:float|None=None, train:TrainConfig|None=None,
                  c_in:float=1., c_ood:float=1., seed:int=0, out=None, cbs=(), csi:CSIConfig|None=None, oracle=None,
-                 csi_cache=None, progress:bool=True, initial:float|None=None):
-        check_rounds(rounds)
+                 csi_cache=None, progress:bool=True, initial:float|None=None, threads:int=1):
+        check_rounds(rounds); check_threads(threads)
         self.strategy = get_strategy(strategy) if isinstance(strategy, str) else strategy
         self.data, self.rounds, self.seed, self.out = data, int(rounds), int(seed), None if out is None else Path(out)
         self.pool = Pool(data, c_in, c_ood)
@@ -93,7 +93,7 @@ class ActiveLearning:
         train = train or default_train(data)
         self.train = replace(train, ll=self.strategy.needs_ll, **self.strategy.train_options())
         self.csi_cfg, self.csi_cache, self.oracle = csi or default_csi(data), csi_cache, oracle or SimulatedOracle(data)
-        self.cbs, self.progress = list(cbs), progress
+        self.cbs, self.progress, self.threads = list(cbs), progress, int(threads)
         self.history, self.round, self.record, self.state = [], 0, None, None
         self.csi = self.csi_semantic = self.csi_val = None
         self.pending = None          # a proposed round waiting for its answers (see `propose` and `settle`)
@@ -102,7 +102,7 @@ class ActiveLearning:
         "What identifies this run (compared on resume)."
         return dict(data=self.data.spec, dataset=self.data.name, noise=self.data.noise, data_seed=self.data.seed, pool=len(self.data.y),
                     method=self.strategy.name, seed=self.seed, budget=self.budget, initial=self.initial, c_in=self.pool.c_in, c_ood=self.pool.c_ood,
-                    train=asdict(self.train), csi=asdict(self.csi_cfg))
+                    train=asdict(self.train), csi=asdict(self.csi_cfg), threads=self.threads)
     def __call__(self, event): [getattr(cb, event)(self) for cb in self.cbs]
 
 # %% ../nbs/07_loop.ipynb #eb4126f4
@@ -131,18 +131,19 @@ def save(self:ActiveLearning):
 
 # %% ../nbs/07_loop.ipynb #382acb89
 def _load_checkpoint(out:Path) -> dict:
+    "The checkpoint in `out`: tensors and plain data only (`safe_load`); a foreign or damaged one is refused, and left where it is."
     p = Path(out)/STATE
     require(p.exists(), f"{str(p)!r} does not exist; there is no run to resume in {str(out)!r}.")
-    try: sd = torch.load(p, weights_only=False)
-    except Exception as e: raise ValueError(f"the checkpoint {str(p)!r} is corrupt ({type(e).__name__}); delete {str(out)!r} to start over.") from None
-    require(isinstance(sd, dict) and {'config', 'round', 'pool', 'strategy', 'history'} <= set(sd), f"the checkpoint {str(p)!r} is corrupt (fields missing); delete {str(out)!r} to start over.")
+    advice = f"if it is not the checkpoint of your own run, move it out of {str(out)!r} to start that run over (nothing else in the folder is touched)."
+    sd = safe_load(p, advice)
+    require(isinstance(sd, dict) and {'config', 'round', 'pool', 'strategy', 'history'} <= set(sd), f"{str(p)!r} is not an mqnet checkpoint (fields missing); {advice}")
     return sd
 
 # %% ../nbs/07_loop.ipynb #c09492e0
 @patch
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
-    cfg = self.config()
+    cfg, saved = self.config(), {'threads': 1, **saved}                   # runs recorded before threads were a setting ran with 1
     same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b))   # a person's pool: noise unknown (NaN)
     diff = [k for k in cfg if not same(saved.get(k), cfg[k])]
     require(not diff, f"{str(self.out)!r} holds a different run (it differs in {', '.join(diff)}); {advice}")
@@ -242,11 +243,13 @@ def _run_round(self:ActiveLearning):
 @patch
 def run(self:ActiveLearning) -> pd.DataFrame:
     "Play the remaining rounds; the history, one row per round."
-    self._check_out(); self._prepare(); self('before_run')
-    if self.out is not None and self.round == 0 and not self.history: self.save()
-    rounds = range(self.round, self.rounds)
-    for _ in (progress_bar(rounds, leave=False) if self.progress and len(rounds) else rounds): self._run_round()
-    self('after_run')
+    self._check_out()
+    with torch_threads(self.threads):                                   # a setting of the run: the same history on every engine
+        self._prepare(); self('before_run')
+        if self.out is not None and self.round == 0 and not self.history: self.save()
+        rounds = range(self.round, self.rounds)
+        for _ in (progress_bar(rounds, leave=False) if self.progress and len(rounds) else rounds): self._run_round()
+        self('after_run')
     return pd.DataFrame(self.history, columns=RECORD)
 
 # %% ../nbs/07_loop.ipynb #7186eb45
@@ -259,7 +262,7 @@ def resume(cls:ActiveLearning, out, data:OpenSetData|None=None, rounds:int|None=
         data = from_spec(cfg['data'])
     al = cls(data, strategy or cfg['method'], rounds=rounds or max(len(sd['history']), kw.pop('default_rounds', 10)), budget=cfg['budget'], initial=cfg['initial'],
                         train=TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg['train'].items()}),
-                        c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']), **kw)
+                        c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']), threads=cfg.get('threads', 1), **kw)
     al._require_same(cfg, "resume it with the data and settings it was made with.")
     al.pool.load_state_dict(sd['pool']); al.strategy.load_state_dict(sd['strategy'])
     al.history, al.round = list(sd['history']), int(sd['round'])

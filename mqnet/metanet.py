@@ -131,7 +131,7 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
 @torch.no_grad()
 def sgd_step(params:list, grads, lr:float):
     "Plain SGD (no momentum, no weight decay), p ← p − lr·g: what `torch.optim.SGD` computes then, without its per-step bookkeeping (the official preset's 10,000 steps a round)."
-    torch._foreach_add_(params, list(grads), alpha=-lr)
+    for p, g in zip(params, grads): p.add_(g, alpha=-lr)
 
 @torch.no_grad()
 def meta_score(net:MonotoneMLP, z) -> torch.Tensor:

@@ -6,7 +6,7 @@ import pandas as pd, pytest
 from mqnet.experiments import run_grid, run_dir, HISTORY
 
 ENV_THREADS = os.environ.get('OMP_NUM_THREADS')
-GRID = dict(datasets='digits', methods=['conf', 'mqnet'], noises=0.4, seeds=[0, 1], rounds=3, iters=150, threads=1)
+GRID = dict(datasets='digits', methods=['conf', 'mqnet'], noises=0.4, seeds=[0, 1], rounds=3, iters=150)   # default settings: no thread count given
 
 def histories(out):
     "Every run's history under `out`, without the timings, by folder."
@@ -14,8 +14,12 @@ def histories(out):
 
 @pytest.fixture(scope='module')
 def serial(tmp_path_factory):
-    out = tmp_path_factory.mktemp('serial')
-    run_grid(**GRID, out=out, csi_cache=out/'.csi', log=None)
+    "The grid in this process, whose torch runs on as many threads as it likes (here, one per core) between runs."
+    import torch
+    out = tmp_path_factory.mktemp('serial'); before = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 2)
+    try: run_grid(**GRID, out=out, csi_cache=out/'.csi', log=None)
+    finally: torch.set_num_threads(before)
     return histories(out)
 
 def kill_mid_grid(out, kill, lines):
@@ -41,13 +45,17 @@ def test_process_pool_survives_a_killed_worker(tmp_path, serial):
     for k, h in histories(tmp_path).items(): pd.testing.assert_frame_equal(h, serial[k])   # as if nothing had happened
 
 def test_dask_survives_a_killed_worker(tmp_path, serial):
-    distributed = pytest.importorskip('distributed')
-    with patch.dict(os.environ), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, distributed.Client(cluster) as client:
+    "The grid on the Dask cluster `dask_executor` starts, one worker killed mid-grid: the same histories as in this process."
+    pytest.importorskip('distributed')
+    from mqnet.experiments import dask_executor
+    ex, release = dask_executor('local', workers=2, log=None)
+    try:
         def kill():
-            pid = next(iter(client.run(os.getpid).values()))
+            pid = next(iter(ex._client.run(os.getpid).values()))
             os.kill(pid, signal.SIGKILL)
-        kill.engine = dict(executor=client.get_executor(pure=False))
-        kill_mid_grid(tmp_path, kill, [])
+        kill.engine = dict(executor=ex)
+        lines = kill_mid_grid(tmp_path, kill, [])
+    finally: release()
     assert os.environ.get('OMP_NUM_THREADS') == ENV_THREADS   # the nannies' OMP_NUM_THREADS=1 did not stay in this process (later subprocesses inherit it)
     assert histories(tmp_path).keys() == serial.keys()
     for k, h in histories(tmp_path).items(): pd.testing.assert_frame_equal(h, serial[k])

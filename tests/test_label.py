@@ -118,3 +118,70 @@ def test_bad_input_one_sentence_exit_2_nothing_written(cli, folder, tmp_path, ca
     rc, out, err = cli(*args)
     assert rc == 2 and message in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1, err
     assert (sorted((p, p.stat().st_mtime_ns) for p in run.rglob('*')) if run.exists() else None) == before
+
+def _cmd(root, run, *extra):
+    return ['mqnet_label', '--images', str(root/'images'), '--labels', str(root/'start.csv'), '--out', str(run), '--budget', '10', *FAST, *extra]
+
+def test_a_killed_call_is_continued_by_the_next(cli, cli_env, folder, tmp_path):
+    "SIGKILL once the checkpoint is written (the query not yet, or just): the same command again writes the query an uncut run writes; later rounds too."
+    import signal, subprocess, time
+    root, truth = folder
+    initial_labels(root, truth)
+    ref, run = tmp_path/'ref', tmp_path/'run'
+    assert cli(*_cmd(root, ref))[0] == 0
+    p = subprocess.Popen(_cmd(root, run), env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while p.poll() is None and not (run/'state.pt').exists(): time.sleep(0.005)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert (run/'state.pt').exists(), 'the call ended before its checkpoint'
+    rc, out, err = cli(*_cmd(root, run))
+    assert rc == 0, err
+    assert (run/'query_001.csv').read_text() == (ref/'query_001.csv').read_text()
+    for d in (ref, run): answer(d/'query_001.csv', truth); assert cli(*_cmd(root, d))[0] == 0
+    for f in ('query_002.csv', 'query_002.png'): (run/f).unlink()            # what a call cut off after its checkpoint leaves
+    rc, out, err = cli('mqnet_label', '--out', str(run), '--status')
+    assert rc == 0 and 'query_002.csv, which is missing; run the labeling command again' in out
+    rc, out, err = cli(*_cmd(root, run))
+    assert rc == 0 and 'query_002.csv was missing, so it was written again from the checkpoint. Round 2: label the 10 images' in out, err
+    assert (run/'query_002.csv').read_text() == (ref/'query_002.csv').read_text()
+    answer(run/'query_002.csv', truth); assert cli(*_cmd(root, run))[0] == 0
+    assert len(pd.read_csv(run/'history.csv')) == 2
+
+def test_labels_files_from_spreadsheets(cli, folder, tmp_path):
+    "A UTF-8 byte-order mark is read; Latin-1, a ';' separator and one path with two labels each get one sentence and exit 2, and nothing is written."
+    root, truth = folder
+    initial_labels(root, truth)
+    text = (root/'start.csv').read_text()
+    (tmp_path/'bom.csv').write_bytes(b'\xef\xbb\xbf' + text.encode())
+    cmd = _cmd(root, tmp_path/'ok'); cmd[cmd.index('--labels') + 1] = str(tmp_path/'bom.csv')
+    rc, out, err = cli(*cmd)
+    assert rc == 0 and 'label the 10 images' in out, err
+    first = text.splitlines()[1].split(',')[0]
+    bad = {'latin.csv': (text + f'{first},caf\xe9\n').encode('latin-1'), 'semi.csv': text.replace(',', ';').encode(),
+           'clash.csv': (text + f'{first},ood\n').encode()}
+    said = {'latin.csv': 'latin.csv is not UTF-8 text (byte 0xe9 at position', 'semi.csv': "semi.csv is separated by ';'; save it comma-separated",
+            'clash.csv': f"rows 2 and {len(text.splitlines()) + 1} of clash.csv both name {first!r}"}
+    for name, data in bad.items():
+        (tmp_path/name).write_bytes(data)
+        cmd = _cmd(root, tmp_path/name.replace('.csv', '')); cmd[cmd.index('--labels') + 1] = str(tmp_path/name)
+        rc, out, err = cli(*cmd)
+        assert rc == 2 and said[name] in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1, (name, err)
+        assert not (tmp_path/name.replace('.csv', '')).exists()
+
+def test_edited_answers_name_the_file_row_and_path(cli, folder, tmp_path):
+    "A query file edited to repeat a row counts it once; to answer an image labeled before, it is refused naming the file, the row and the path."
+    root, truth = folder
+    initial_labels(root, truth)
+    run = tmp_path/'run'
+    assert cli(*_cmd(root, run))[0] == 0
+    q = answer(run/'query_001.csv', truth)
+    start = pd.read_csv(root/'start.csv')
+    edited = pd.concat([q, q.iloc[[0]], pd.DataFrame({'path': [start.path[0]], 'label': ['ood' if start.label[0] != 'ood' else 'zero']})])
+    edited.to_csv(run/'query_001.csv', index=False)
+    before = sorted((p, p.stat().st_mtime_ns) for p in run.rglob('*'))
+    rc, out, err = cli(*_cmd(root, run))
+    assert rc == 2 and f"row 13 of query_001.csv: {start.path[0]!r} was labeled {start.label[0]!r} before" in err and 'Traceback' not in err, err
+    assert sorted((p, p.stat().st_mtime_ns) for p in run.rglob('*')) == before
+    edited.iloc[:-1].to_csv(run/'query_001.csv', index=False)             # the repeated row alone: counted once
+    rc, out, err = cli(*_cmd(root, run))
+    assert rc == 0, err
+    assert pd.read_csv(run/'history.csv').n_queried.tolist() == [10]
