@@ -67,7 +67,7 @@ if __name__ == '__main__':
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(',')]; rounds = 3 if a.quick else 10
     NOISES = [float(t) for t in a.noises.split(',')]
-    runs = HERE/'runs'; kw = dict(rounds=rounds, jobs=a.jobs, threads=1, csi_cache=HERE/'runs'/'.csi')
+    runs = HERE/'runs'; kw = dict(rounds=rounds, jobs=a.jobs, csi_cache=HERE/'runs'/'.csi')
     for g in a.grids.split(','):
         t0 = time.perf_counter(); print(f'== {g}', flush=True)
         if g == 'split': run_grid('digits', [*PAPER_METHODS, 'mqnet-paper'], NOISES, seeds, runs, **kw)

@@ -147,10 +147,11 @@ class Crafted:
 def test_crafted_checkpoint_runs_nothing(cli, tmp_path):
     "A state.pt that would run code when unpickled is refused in one sentence (exit 2) by every command that reads run folders; nothing runs, nothing is deleted."
     import torch
+    from mqnet.core import safe_load
     runs = tmp_path/'runs'
     assert cli('mqnet_run', '--methods', 'mqnet,random', '--seeds', '0', '--rounds', '1', '--quiet', '--out', str(runs))[0] == 0
     state, marker = runs/'digits'/'noise0.4'/'mqnet'/'seed0'/'state.pt', tmp_path/'ran'
-    sd = torch.load(state, weights_only=True); sd['strategy'] = {'x': Crafted(marker)}; torch.save(sd, state)
+    sd = safe_load(state, ''); sd['strategy'] = {'x': Crafted(marker)}; torch.save(sd, state)
     crafted = state.read_bytes()
     for cmd in (['mqnet_run', '--methods', 'mqnet,random', '--seeds', '0', '--rounds', '2', '--out', str(runs)], ['mqnet_report', str(runs)]):
         rc, _, err = cli(*cmd)
