@@ -10,6 +10,7 @@ import torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
 from .core import require, check_threads
+from .learner import check_iters
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
@@ -73,6 +74,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
               budget:float=None,               # labels per round (default: the paper's, 500 for fashion; 4 for digits, 50 for mnist1d)
               holdout:int=None,                # labeled examples held out of each pool (default: one round's budget)
               iters:int=None,                  # classifier training steps per round (default: the data set's preset)
+              csi_steps:int=None,              # CSI training steps, once per pool (default: the data set's CSI preset; 50,000 on a GPU)
               c_in:float=1.,                   # cost of labeling an IN example
               c_ood:float=1.,                  # cost of marking an OOD example
               ood:str=None,                    # cross-dataset noise source (e.g. patches); default: split-dataset
@@ -97,10 +99,11 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     parallel = (isinstance(j, int) and j > 1) or dask is not None
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
     check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood); check_threads(threads)   # bad values refused before a cluster starts
+    if csi_steps is not None: check_iters(csi_steps, 'csi_steps')
     ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
     failed = None
     try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
-                        iters=iters, holdout=holdout, jobs=j, threads=threads, start=_START, protocol=protocol, executor=ex,
+                        iters=iters, csi_steps=csi_steps, holdout=holdout, jobs=j, threads=threads, start=_START, protocol=protocol, executor=ex,
                         progress=not quiet and sys.stdout.isatty(), log=None if quiet else print)
     except GridFailed as e: res, failed = e.results, e
     finally: release()

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['require', 'check_seed', 'set_seed', 'rng', 'check_threads', 'torch_threads', 'get_device', 'input_kind',
+__all__ = ['require', 'check_seed', 'set_seed', 'rng', 'check_threads', 'torch_threads', 'gpu_count', 'get_device', 'input_kind',
            'preset_name', 'from_preset', 'is_plain', 'safe_load', 'atomic_write', 'atomic_save', 'Timings']
 
 # %% ../nbs/00_core.ipynb #6af91528
@@ -52,12 +52,17 @@ def torch_threads(threads:int=1):
     finally: torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #f05d7e56
+def gpu_count() -> int:
+    """The GPUs this process sees, counted without starting CUDA (through NVML, as `torch.cuda.device_count` does), so that a process
+    pool may still be forked after it; `torch.cuda.is_available` starts CUDA, and a forked worker of a process that did cannot use it."""
+    return torch.cuda.device_count()
+
 def get_device(device=None) -> torch.device:
-    "`device` as a `torch.device`; `None` or `'auto'` picks CUDA when available, else the CPU."
-    if device is None or device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    "`device` as a `torch.device`; `None` or `'auto'` picks CUDA when a GPU is there, else the CPU."
+    if device is None or device == 'auto': return torch.device('cuda' if gpu_count() else 'cpu')
     try: d = torch.device(device)
     except (RuntimeError, TypeError): raise ValueError(f"device {device!r} is not a torch device; use 'auto', 'cpu' or 'cuda[:N]'.") from None
-    require(d.type != 'cuda' or torch.cuda.is_available(), f"device {device!r} was asked for but CUDA is not available here; use 'auto' or 'cpu'.")
+    require(d.type != 'cuda' or gpu_count(), f"device {device!r} was asked for but CUDA is not available here; use 'auto' or 'cpu'.")
     return d
 
 # %% ../nbs/00_core.ipynb #bb65314a
@@ -69,7 +74,7 @@ def input_kind(in_shape) -> str:
 
 def preset_name(name:str, presets:dict, in_shape, by_kind:dict) -> str:
     "The preset for data set `name`: its own (its `-gpu` variant where CUDA is available and one exists), else `by_kind[input_kind(in_shape)]`."
-    if name in presets: return f'{name}-gpu' if f'{name}-gpu' in presets and torch.cuda.is_available() else name
+    if name in presets: return f'{name}-gpu' if f'{name}-gpu' in presets and gpu_count() else name
     return by_kind[input_kind(in_shape)]
 
 def from_preset(cls, presets:dict, name:str, what:str='preset', **kw):
@@ -131,7 +136,7 @@ class Timings(dict):
     "Seconds spent per named phase, accumulated with `with timings('phase'): ...`."
     @contextlib.contextmanager
     def __call__(self, phase:str):
-        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+        sync = torch.cuda.synchronize if torch.cuda.is_initialized() else (lambda: None)   # a process that never started CUDA has no GPU work to wait for
         sync(); t0 = time.perf_counter()
         try: yield self
         finally:

@@ -12,16 +12,16 @@ from contextlib import contextmanager
 from concurrent.futures import Executor, Future, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
-from .core import require, atomic_write, check_seed, check_threads, torch_threads
+from .core import require, atomic_write, check_seed, check_threads, torch_threads, gpu_count
 from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_mismatch, check_costs, check_budget, check_holdout
 from .strategies import get_strategy
-from .csi import csi_embeddings
+from .csi import csi_embeddings, default_csi
 from .learner import default_train, check_iters
 from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
 
 # %% auto #0
 __all__ = ['run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'run_job', 'csi_job', 'default_jobs',
-           'InProcess', 'times_ran', 'GridFailed', 'run_grid', 'dask_executor']
+           'InProcess', 'visible_gpus', 'times_ran', 'GridFailed', 'run_grid', 'dask_executor']
 
 # %% ../nbs/08_experiments.ipynb #a7a9ada6
 def run_dir(out, dataset:str, noise:float, method:str, seed:int, ood:str|None=None, c_ood:float=1., c_in:float=1., protocol:str='noise') -> Path:
@@ -60,11 +60,12 @@ def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|Non
                     f"method {m!r} draws its validation set from examples held out of the pool, and {d} holds out {h}; pass holdout= (CLI: --holdout N), e.g. the round budget.")
 
 # %% ../nbs/08_experiments.ipynb #4260a34c
-def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache, threads=1) -> ActiveLearning:
-    "One run of a grid: the data set's classifier preset, with `iters` steps per round when given, computing with `threads` threads."
+def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cache, threads=1, csi_steps=None) -> ActiveLearning:
+    "One run of a grid: the data set's presets, with `iters` classifier steps per round and `csi_steps` CSI steps when given, computing with `threads` threads."
     train = None if iters is None else replace(default_train(data), iters=int(iters))
+    csi = None if csi_steps is None else replace(default_csi(data), max_iters=int(csi_steps))
     return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache,
-                          progress=False, threads=threads)
+                          progress=False, threads=threads, csi=csi)
 
 def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise'):
     "Each run's ActiveLearning, checked against its folder before anything runs: ('new' | 'resume' | 'done' | 'fresh', folder, run)."
@@ -112,30 +113,41 @@ def _job_env(threads:int=1):
     "What a job runs in: `threads` threads for torch and BLAS (the process's counts restored after, for the in-process engine) and no warnings."
     with torch_threads(threads), warnings.catch_warnings(): warnings.simplefilter('ignore'); yield
 
+def _pin_gpu():
+    "On a Dask worker started by `dask_executor` on a machine with GPUs: see only the GPU of this worker's number (before CUDA starts; once)."
+    per, gpus = os.environ.get('MQNET_RUNS_PER_GPU'), os.environ.get('MQNET_GPUS', '').split(',')
+    if not per or torch.cuda.is_initialized(): return
+    try: from distributed import get_worker; name = get_worker().name
+    except (ImportError, ValueError): return
+    os.environ['CUDA_VISIBLE_DEVICES'] = gpus[int(name) // int(per) % len(gpus)]
+
 def run_job(spec:dict) -> dict:
     """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, the run's settings, its `threads` among them): a complete
     folder returns at once, an unfinished one is resumed (with the threads it recorded), a new one is run; it writes only its own folder, atomically.
     Module-level and import-safe: any engine can run it, twice."""
     d, kw, t0 = Path(spec['folder']), spec['kw'], time.perf_counter()
+    _pin_gpu()                                                          # a Dask worker on a GPU machine: its own GPU, before CUDA starts
     with _job_env(kw.get('threads', 1)):
         if (d/STATE).exists():
             sd = _load_checkpoint(d)
-            if len(sd['history']) >= kw['rounds']: return dict(folder=str(d), acc=float(sd['history'][kw['rounds'] - 1]['test_acc']), seconds=0., ran=False)
+            if len(sd['history']) >= kw['rounds']: return dict(folder=str(d), acc=float(sd['history'][kw['rounds'] - 1]['test_acc']), seconds=0., ran=False, gpu=None)
             al = ActiveLearning.resume(d, data=from_spec(spec['data']), rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)
         else: al = _new_run(from_spec(spec['data']), spec['method'], spec['seed'], d, **kw)
         h = al.run()
-    return dict(folder=str(d), acc=float(h.test_acc.iloc[-1]), seconds=time.perf_counter() - t0, ran=True)
+    gpu = os.environ.get('CUDA_VISIBLE_DEVICES') if al.train.device != 'cpu' and gpu_count() else None
+    return dict(folder=str(d), acc=float(h.test_acc.iloc[-1]), seconds=time.perf_counter() - t0, ran=True, gpu=gpu)
 
 def csi_job(spec:dict) -> str:
     "The CSI embeddings of one pool (`data` spec) in every configuration `cfgs` its runs need, trained into `csi_cache` (or found there) with the runs' `threads`; the pool's `key`."
+    _pin_gpu()
     with _job_env(spec.get('threads', 1)):
         data = from_spec(spec['data'])
         for cfg in spec['cfgs']: csi_embeddings(data, cfg, spec['csi_cache'])
     return spec['key']
 
 def default_jobs() -> int:
-    "Processes for a grid: one per GPU where there are GPUs, else one per CPU core this process may use."
-    if torch.cuda.is_available(): return torch.cuda.device_count()
+    "Processes for a grid: one per GPU where there are GPUs (counted without starting CUDA), else one per CPU core this process may use."
+    if gpu_count(): return gpu_count()
     return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
 
 def _heavy(al) -> bool: return bool(al.strategy.needs_csi or al.strategy.needs_semantic or getattr(al.strategy, 'combine', '') == 'meta')
@@ -159,12 +171,28 @@ def _end_with_parent(parent:int):
     except (OSError, AttributeError): return
     if os.getppid() != parent: os._exit(1)                               # the grid died before the line above
 
+def visible_gpus() -> list:
+    "The ids of the GPUs this process may use, as `CUDA_VISIBLE_DEVICES` names them (all of them when it is not set); counted without starting CUDA."
+    ids = os.environ.get('CUDA_VISIBLE_DEVICES')
+    return [i.strip() for i in ids.split(',') if i.strip()] if ids is not None else [str(i) for i in range(gpu_count())]
+
+def _pin(slot, gpus:list):
+    "In a new worker, before CUDA starts: see only the next GPU of `gpus` in turn (`slot` counts the workers started so far)."
+    if not gpus: return
+    with slot.get_lock(): i = slot.value; slot.value += 1
+    os.environ['CUDA_VISIBLE_DEVICES'] = gpus[i % len(gpus)]
+
+def _start_worker(parent:int, slot, gpus:list): _end_with_parent(parent); _pin(slot, gpus)
+
 def _local_pool(workers:int, start:str='spawn') -> Executor:
-    "The default engine: `workers` processes on this machine, forked (`start='fork'`, when safe) or spawned, each ending with this process."
+    """The default engine: `workers` processes on this machine, each ending with this process. With GPUs, they are spawned (CUDA cannot cross
+    a fork) and each is pinned to one GPU in turn; without, forked (`start='fork'`) or spawned."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
-    fork = start == 'fork' and sys.platform == 'linux' and not torch.cuda.is_initialized()   # CUDA cannot cross a fork
-    return ProcessPoolExecutor(workers, mp_context=mp.get_context('fork' if fork else 'spawn'), initializer=_end_with_parent, initargs=(os.getpid(),))
+    gpus = visible_gpus()
+    fork = start == 'fork' and sys.platform == 'linux' and not gpus and not torch.cuda.is_initialized()
+    ctx = mp.get_context('fork' if fork else 'spawn')
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(), ctx.Value('i', 0), gpus))
 
 def _csi_pools(todo) -> list:
     "Each pool of `todo` whose strategies need CSI, once, with the CSI configurations they need: [(spec, [config, ...]), ...]."
@@ -228,7 +256,8 @@ def _engine_passes(todo, executor, workers, start, kw, csi_cache, progress, log)
             tally['failed' if isinstance(out, BaseException) else 'done'] += 1; k = tally['done'] + tally['failed']
             head = f"[{tally['done']}/{n}" + (f", {tally['failed']} failed]" if tally['failed'] else ']')
             if log: log(f"{head} {r[1]}: " + (f"failed ({type(out).__name__}: {out})" if isinstance(out, BaseException) else
-                                               f"{'' if out['ran'] else 'complete already, '}final acc {out['acc']:.4f} ({out['seconds']:.0f}s)"))
+                                               f"{'' if out['ran'] else 'complete already, '}final acc {out['acc']:.4f} ({out['seconds']:.0f}s" +
+                                               (f", GPU {out['gpu']})" if out.get('gpu') else ')')))
             if pb is not None: pb.comment = f"{tally['done']} finished, {tally['failed']} failed, {n - k} to go"; pb.update(min(k, n))
     def one_pass(runs):
         if executor is not None: return _play(runs, executor, kw, csi_cache, report)
@@ -245,7 +274,7 @@ def _engine_passes(todo, executor, workers, start, kw, csi_cache, progress, log)
 
 # %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
-             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int=1, iters:int|None=None,
+             ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int=1, iters:int|None=None, csi_steps:int|None=None,
              holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', executor:Executor|None=None, progress:bool=False, log=print) -> pd.DataFrame:
     """Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs`
     processes (None: `default_jobs()`) started by `start` ('spawn', or 'fork': no second import of torch and fastai, but safe only from
@@ -253,7 +282,7 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     process pool of your own); all rounds as one table. Each run computes with `threads` threads, a setting it records: its history is the
     same on every engine. A run that fails is run once more after the others (it resumes from its last round); runs that fail again raise
     `GridFailed`, saying how many times each ran, once the rest of the grid is done and written. With `protocol='mismatch'` the values of
-    `noises` are the known-class shares of the mismatch protocol."""
+    `noises` are the known-class shares of the mismatch protocol. `csi_steps` caps CSI's training steps (default: the data set's CSI preset)."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
     check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)
@@ -261,7 +290,8 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
     check_threads(threads)
-    kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache, threads=int(threads))
+    if csi_steps is not None: check_iters(csi_steps, 'csi_steps')
+    kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache, threads=int(threads), csi_steps=csi_steps)
     runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol)
     for kind, d, _ in runs:
         if kind == 'fresh': shutil.rmtree(d)
@@ -279,15 +309,6 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     return res
 
 # %% ../nbs/08_experiments.ipynb #9aca1121
-def _pin_gpu():
-    "On a Dask worker started by `dask_executor` on a machine with GPUs: see only the GPU of this worker's number (before CUDA starts)."
-    per = os.environ.get('MQNET_RUNS_PER_GPU')
-    if not per or torch.cuda.is_initialized(): return
-    from distributed import get_worker
-    try: name = get_worker().name
-    except ValueError: return
-    os.environ['CUDA_VISIBLE_DEVICES'] = str(int(name) // int(per))
-
 def _restore_environ(environ:dict):
     "Put this process's environment back to `environ` (a LocalCluster's nannies set OMP_NUM_THREADS=1 and more in it, which every later subprocess would inherit)."
     for k in set(os.environ) - set(environ): del os.environ[k]
@@ -302,10 +323,11 @@ def dask_executor(address:str='local', runs_per_gpu:int=1, workers:int|None=None
     require(address == 'local' or '://' in str(address), f"dask {address!r} is neither 'local' nor a scheduler address such as tcp://HOST:8786.")
     if address == 'local':
         import dask
-        g, environ = torch.cuda.device_count(), dict(os.environ)          # each worker Dask spawns writes its thread settings into ours
+        gpus, environ = visible_gpus(), dict(os.environ)                  # each worker Dask spawns writes its thread settings into ours
+        g = len(gpus)
         with dask.config.set({'distributed.scheduler.allowed-failures': 0}):   # the grid's own second pass is the one retry
             cluster = LocalCluster(n_workers=workers or (g * runs_per_gpu if g else default_jobs()), threads_per_worker=1, processes=True,
-                                   resources={'GPU': 1} if g else None, env={'MQNET_RUNS_PER_GPU': str(runs_per_gpu)} if g else {},
+                                   resources={'GPU': 1} if g else None, env={'MQNET_RUNS_PER_GPU': str(runs_per_gpu), 'MQNET_GPUS': ','.join(gpus)} if g else {},
                                    dashboard_address=':0', silence_logs=logging.ERROR)
         client = Client(cluster); _restore_environ(environ)
         release = lambda: (client.close(), cluster.close(), _restore_environ(environ))

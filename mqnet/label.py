@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd, torch
-from .core import require, atomic_write, check_seed, input_kind
+from .core import require, atomic_write, check_seed, input_kind, gpu_count
 from .data import OpenSetData, OOD, UNLABELED, check_costs, check_budget
 from .learner import TrainConfig, default_train, check_iters
 from .csi import CSIConfig, default_csi
@@ -140,11 +140,11 @@ def label_task(images, labels, test=None, size:int|None=None, seed:int=0, exclud
 # %% ../nbs/10_label.ipynb #654f538c
 def label_presets(data:OpenSetData, iters:int|None=None, csi_steps:int|None=None) -> tuple:
     "(TrainConfig, CSIConfig) for a person's images: the shape's presets on a GPU or for small images, the fast `fashion` ones on a CPU."
-    fast = not torch.cuda.is_available() and input_kind(data.x.shape[1:]) == 'images'
+    fast = not gpu_count() and input_kind(data.x.shape[1:]) == 'images'
     train = TrainConfig.preset('fashion') if fast else default_train(data)
     csi = CSIConfig.preset('fashion') if fast else default_csi(data)
     if iters is not None: check_iters(iters); train = replace(train, iters=int(iters))
-    if csi_steps is not None: check_iters(csi_steps); csi = replace(csi, max_iters=int(csi_steps))
+    if csi_steps is not None: check_iters(csi_steps, 'csi_steps'); csi = replace(csi, max_iters=int(csi_steps))
     return train, csi
 
 # %% ../nbs/10_label.ipynb #cc9cb73d
@@ -219,8 +219,8 @@ def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, si
     get_strategy(method); check_costs(c_in, c_ood); check_seed(seed)
     if budget is not None: check_budget(budget, c_in, c_ood)
     if size is not None: require(isinstance(size, (int, np.integer)) and size >= 8, f"size {size!r} must be an integer of at least 8 (pixels a side).")
-    for v in (iters, csi_steps):
-        if v is not None: check_iters(v)
+    for v, nm in ((iters, 'iters'), (csi_steps, 'csi_steps')):
+        if v is not None: check_iters(v, nm)
     args = dict(images=str(Path(images).resolve()), labels=str(Path(labels).resolve()), out=str(Path(out).resolve()), method=method, budget=budget,
                 c_in=float(c_in), c_ood=float(c_ood), test=None if test is None else str(Path(test).resolve()), seed=int(seed), size=size, iters=iters, csi_steps=csi_steps)
     p = Path(out)/'args.json'

@@ -16,14 +16,17 @@ from fastai.callback.hook import hook_outputs, Hook
 from fastai.data.core import DataLoaders
 from fastai.optimizer import SGD
 from fastcore.basics import store_attr
-import fastai.callback.fp16, fastai.callback.channelslast, fastai.callback.schedule  # Learner.to_bf16, to_channelslast, fit_one_cycle
+import fastai.callback.schedule  # Learner.fit_one_cycle
+from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastai.callback.channelslast import ChannelsLast
 from .core import require, set_seed, get_device, input_kind, preset_name, from_preset
 
 # %% auto #0
 __all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18', 'small_cnn',
            'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation', 'TrainConfig',
            'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'check_iters',
-           'train_classifier', 'Outputs', 'infer', 'logits_accuracy', 'accuracy']
+           'amp_dtype', 'BF16Training', 'fp32_scores', 'train_classifier', 'Outputs', 'infer', 'logits_accuracy',
+           'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -158,7 +161,7 @@ class TrainConfig:
     ll_margin: float = 1.0
     ll_weight: float = 1.0
     ll_detach: float = 0.6       # cut feature gradients into the loss module after this fraction
-    precision: str = 'auto'      # 'auto' (bf16 on CUDA), 'bf16', 'fp32'
+    precision: str = 'auto'      # 'auto' (bf16 on a GPU that computes it natively), 'bf16', 'fp32'
     device: str|None = None      # None: CUDA when available
     seed: int = 0
     eval_bs: int = 1024
@@ -241,9 +244,30 @@ def _check_labeled(x, y, n_classes):
     return y.long(), k
 
 # %% ../nbs/02_learner.ipynb #971411d1
-def check_iters(iters):
-    "Refuse a number of training steps that is not a positive integer."
-    require(isinstance(iters, (int, np.integer)) and iters > 0, f"iters {iters!r} must be a positive number of training steps per round.")
+def check_iters(iters, name:str='iters'):
+    "Refuse a number of training steps that is not a positive integer (`name`: 'iters', the classifier's per round, or 'csi_steps', CSI's once per pool)."
+    per = ' per round' if name == 'iters' else ' (CSI trains once per pool)'
+    require(isinstance(iters, (int, np.integer)) and not isinstance(iters, bool) and iters > 0, f"{name} {iters!r} must be a positive number of training steps{per}.")
+
+def amp_dtype(precision:str, device) -> torch.dtype|None:
+    """The autocast dtype of training with `precision` on `device`: bf16 for 'bf16' (on a CPU too: how the tests run the GPU path), and for
+    'auto' on a GPU that computes bf16 natively (compute capability 8 or more); None (fp32) otherwise."""
+    require(precision in ('auto', 'bf16', 'fp32'), f"precision {precision!r} is unknown; use 'auto', 'bf16' or 'fp32'.")
+    dev = torch.device(device)
+    if precision != 'auto': return torch.bfloat16 if precision == 'bf16' else None
+    return torch.bfloat16 if dev.type == 'cuda' and torch.cuda.get_device_capability(dev)[0] >= 8 else None
+
+class BF16Training(MixedPrecision):
+    "fastai's `MixedPrecision` in bf16 on the device type `device_type` ('cuda', or 'cpu'); no gradient scaling (bf16 has fp32's range)."
+    def __init__(self, device_type:str='cuda'): super().__init__(AMPMode.BF16); self.device_type = device_type
+    def before_fit(self):
+        super().before_fit()
+        self.autocast = torch.autocast(self.device_type, dtype=torch.bfloat16)
+
+def fp32_scores(learn:Learner) -> Learner:
+    "Take mixed precision off a trained `learn`, so that everything it scores afterwards (logits, losses, features) is computed in fp32."
+    learn.remove_cbs([c for c in learn.cbs if isinstance(c, MixedPrecision)])
+    return learn
 
 def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None, cbs=(), modules:dict|None=None) -> Learner:
     "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`; `cbs` add to its training, `modules` (name → `f(model)`) add trained parts to the model."
@@ -263,9 +287,9 @@ def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_cla
     cbs = [SkipValidation()] + ([LossPrediction(cfg.ll_margin, cfg.ll_weight, cfg.ll_detach)] if cfg.ll else []) + list(cbs)
     learn = Learner(dls, model.to(dev), loss_func=nn.CrossEntropyLoss(),
                     opt_func=partial(SGD, mom=cfg.momentum, wd=cfg.wd, decouple_wd=False), cbs=cbs)
-    if dev.type == 'cuda':
-        if cfg.precision in ('auto', 'bf16'): learn.to_bf16()
-        if x.ndim == 4: learn.to_channelslast()
+    amp = amp_dtype(cfg.precision, dev)
+    if amp is not None: learn.add_cb(BF16Training(dev.type))
+    if x.ndim == 4 and (dev.type == 'cuda' or amp is not None): learn.add_cb(ChannelsLast())   # the memory format only; the precision is cfg.precision's
     learn.arch, learn.cfg, learn.n_classes = arch, cfg, k
     with learn.no_bar(), learn.no_logging():
         if cfg.schedule == 'one_cycle': learn.fit_one_cycle(1, cfg.lr)
@@ -275,7 +299,7 @@ def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_cla
             pcts = [b - a for a, b in zip(ms[:-1], ms[1:])]
             lrs = [cfg.lr * 0.1 ** i for i in range(len(pcts))]
             learn.fit(1, cfg.lr, cbs=ParamScheduler({'lr': combine_scheds(pcts, [SchedNo(l, l) for l in lrs])}))
-    return learn
+    return fp32_scores(learn)
 
 # %% ../nbs/02_learner.ipynb #44214dd1
 class Outputs(NamedTuple):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .core import require, Timings, atomic_write, atomic_save, safe_load, torch_threads, check_threads
+from .core import require, Timings, atomic_write, atomic_save, safe_load, torch_threads, check_threads, get_device
 from .data import OpenSetData, Pool, SimulatedOracle, UNLABELED, from_spec, check_budget
 from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
@@ -116,7 +116,8 @@ def _restore_pending(al, p:dict|None):
     "Put a checkpoint's proposed round back: `pending`, and a `RoundState` holding what the strategy's update reads."
     if p is None: return
     al.pending = dict({k: v for k, v in p.items() if k not in ('for_update', 'unlabeled')}, scores={})
-    al.state = RoundState(al.data, al.pool, None, p['round'], al.budget, al.seed, for_update=dict(p['for_update']))
+    dev = get_device(al.train.device)                                  # where the round ran: the meta-net trains there, resumed or not
+    al.state = RoundState(al.data, al.pool, None, p['round'], al.budget, al.seed, for_update={k: v.to(dev) if torch.is_tensor(v) else v for k, v in p['for_update'].items()})
     al.state.unlabeled = np.asarray(p['unlabeled'])
 
 # %% ../nbs/07_loop.ipynb #97ee07f2
@@ -144,6 +145,8 @@ def _load_checkpoint(out:Path) -> dict:
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
     cfg, saved = self.config(), {'threads': 1, **saved}                   # runs recorded before threads were a setting ran with 1
+    for k, cls in (('train', TrainConfig), ('csi', CSIConfig)):          # and with the defaults of the fields added to a configuration since
+        if isinstance(saved.get(k), dict): saved[k] = {**asdict(cls()), **saved[k]}
     same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b))   # a person's pool: noise unknown (NaN)
     diff = [k for k in cfg if not same(saved.get(k), cfg[k])]
     require(not diff, f"{str(self.out)!r} holds a different run (it differs in {', '.join(diff)}); {advice}")

@@ -142,7 +142,7 @@ def meta_score(net:MonotoneMLP, z) -> torch.Tensor:
 # %% ../nbs/05_metanet.ipynb #ec4d2b55
 def tangent_slope(net:MonotoneMLP, z:torch.Tensor) -> float:
     "dP/dI of Φ's level set at the point `z` = (P, I): −(∂Φ/∂I)/(∂Φ/∂P)."
-    z = check_meta_input(torch.as_tensor(z).float().view(1, -1)).clone().requires_grad_(True)
+    z = check_meta_input(torch.as_tensor(z).float().view(1, -1)).to(next(net.parameters()).device).clone().requires_grad_(True)
     g, = torch.autograd.grad(net(z).sum(), z)
     dP, dI = g[0, 0].item(), g[0, 1].item()
     return -dI / dP if dP > 0 else float('-inf')
@@ -151,10 +151,10 @@ def meta_score_landscape(net:MonotoneMLP, z_query=None, is_in=None, ax=None, tit
     "Plot Φ over the (I, P) plane with the queried examples and the tangent at the lowest-scored one; returns (ax, slope)."
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(4.2, 3.6))[1]
-    zq = None if z_query is None else check_meta_input(z_query)
+    zq = None if z_query is None else check_meta_input(z_query).float().cpu()
     hi = ((zq.quantile(0.99, 0) if len(zq) > 50 else zq.max(0).values) * 1.15).tolist() if zq is not None and len(zq) else [3., 3.]
     P, I = torch.meshgrid(torch.linspace(0, hi[0], grid), torch.linspace(0, hi[1], grid), indexing='ij')
-    with torch.no_grad(): phi = net(torch.stack([P.flatten(), I.flatten()], 1)).view(grid, grid)
+    with torch.no_grad(): phi = meta_score(net, torch.stack([P.flatten(), I.flatten()], 1)).view(grid, grid).cpu()   # on the net's device (a GPU's too)
     cs = ax.contourf(I.numpy(), P.numpy(), phi.numpy(), levels=20, cmap='viridis')
     plt.colorbar(cs, ax=ax, label='Φ (meta-score)')
     slope = None

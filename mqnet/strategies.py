@@ -232,7 +232,7 @@ class MQNet(Strategy):
     def train_options(self): return LL_GRAD[self.ll_grad] if self.info == 'll' else {}
     def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
-        return dict(net=None if self.net is None else self.net.state_dict(), rounds=self.rounds)
+        return dict(net=None if self.net is None else {k: v.cpu() for k, v in self.net.state_dict().items()}, rounds=self.rounds)   # CPU tensors: a GPU run's checkpoint opens anywhere
     def load_state_dict(self, sd):
         self.rounds = list(sd.get('rounds', []))
         if sd.get('net') is not None:

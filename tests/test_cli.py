@@ -84,6 +84,7 @@ BAD = [
     (['--iters', '0'], 'iters 0 must be a positive number of training steps'),
     (['--jobs', '0'], 'jobs 0 must be a positive number of processes'),
     (['--threads', '0'], 'threads 0 must be a positive integer'),
+    (['--csi-steps', '0'], 'csi_steps 0 must be a positive number of training steps (CSI trains once per pool)'),
     (['--c-ood', '4', '--seeds', '6'], 'holds IN examples of 1 class; a classifier needs two'),
     (['--c-ood', '0'], 'c_ood 0.0 must be a positive number'),
     (['--c_in', '-1'], 'c_in -1.0 must be a positive number'),

@@ -97,3 +97,15 @@ def test_workers_end_with_a_killed_grid(cli_env, tmp_path):
         assert not alive, f'{len(alive)} workers outlived the grid'
     finally:
         if p.poll() is None: p.kill()
+
+def _gpu_of_worker(wait_s):
+    time.sleep(wait_s); return os.getpid(), os.environ.get('CUDA_VISIBLE_DEVICES')
+
+def test_pool_on_two_gpus_spawns_and_pins(monkeypatch):
+    "With two GPUs (torch.cuda made to report them), the local pool is spawned even when asked to fork, and its two workers see one GPU each."
+    from mqnet.experiments import _local_pool
+    monkeypatch.setattr('torch.cuda.device_count', lambda: 2); monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
+    with _local_pool(2, 'fork') as ex:
+        assert ex._mp_context.get_start_method() == 'spawn'
+        seen = dict(ex.map(_gpu_of_worker, [2, 2]))                       # two jobs at once: one on each worker
+    assert len(seen) == 2 and sorted(seen.values()) == ['0', '1'], seen
