@@ -16,11 +16,11 @@ from .metanet import MonotoneMLP, meta_score_landscape
 from .strategies import PAPER_METHODS
 from .experiments import load_results, run_columns
 from .loop import _load_checkpoint
-from .tables import paper_tables, to_markdown, setup_label
+from .tables import paper_tables, to_markdown, setup_label, paired_interval
 
 # %% auto #0
-__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'sd_band', 'plot_rounds', 'landscapes', 'plot_landscapes',
-           'per_class', 'plot_classes', 'write_report']
+__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'sd_band', 'plot_rounds', 't_band', 'plot_paired_rounds',
+           'landscapes', 'plot_landscapes', 'per_class', 'plot_classes', 'write_report']
 
 # %% ../nbs/09_figures.ipynb #5339859b
 def save_figure(fig, path) -> Path:
@@ -52,6 +52,32 @@ def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|N
                     height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
     g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('{col_name}')
     for ax in g.axes.flat: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title: g.figure.suptitle(title, y=1.03)
+    return g
+
+# %% ../nbs/09_figures.ipynb #8646087b
+def t_band(conf:float=0.95):
+    "A seaborn `errorbar`: the Student-t interval at `conf` of the mean of paired differences (`paired_interval`); none for one seed."
+    def band(x):
+        st = paired_interval(x, conf)
+        return (st['mean'], st['mean']) if st['n'] < 2 else (st['lo'], st['hi'])
+    return band
+
+def plot_paired_rounds(df:pd.DataFrame, reference:str='random', field:str='test_acc', methods=None, title:str|None=None):
+    "Each method − `reference` in `field` (points) over rounds, paired on the seed, with its 95% interval; one panel per noise ratio (or mismatch share); the FacetGrid."
+    require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
+    require(reference in set(df.method), f"reference {reference!r} has no runs here; choose one of {', '.join(sorted(set(df.method)))}.")
+    keys = [k for k in ('dataset', 'setup', 'ood', 'c_in', 'c_ood', 'noise', 'mismatch', 'seed', 'round') if k in df]
+    scale = 1 if field in COUNTS else 100
+    ref = df[df.method == reference][keys + [field]].rename(columns={field: 'ref'})
+    d = df[(df.method != reference) & (True if methods is None else df.method.isin(methods))].merge(ref, on=keys)
+    require(len(d) > 0, f"no method shares a seed with {reference!r}; paired differences need the same seeds.")
+    mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
+    d = d.assign(value=scale * (d[field] - d['ref']), panel=[f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)])
+    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=t_band(), height=2.6, aspect=1.05,
+                    facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
+    g.set_axis_labels('round', f"{FIELDS.get(field, field)} − {reference}"); g.set_titles('{col_name}')
+    for ax in g.axes.flat: ax.axhline(0, color='k', lw=0.8, ls='--'); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title: g.figure.suptitle(title, y=1.03)
     return g
 
@@ -132,6 +158,9 @@ def write_report(src, out=None, seed:int=0) -> list:
             for field in ('test_acc', 'query_in_ratio', 'in_recall'):
                 g = plot_rounds(d, field, title=f'{data}, mismatch protocol')
                 files.append(save_figure(g.figure, out/f'mismatch_{field}_{data}.png')); plt.close(g.figure)
+            if 'random' in set(d.method) and d.seed.nunique() > 1:
+                g = plot_paired_rounds(d, title=f'{data}, mismatch protocol: − RANDOM, paired on the seed (95% interval)')
+                files.append(save_figure(g.figure, out/f'mismatch_paired_test_acc_{data}.png')); plt.close(g.figure)
         res = res[res.mismatch.isna()]
     for data, d in res[res.c_ood == 1].groupby('data') if 'c_ood' in res else res.groupby('data'):
         d = d[d.method.isin([*PAPER_METHODS, 'mqnet-paper', 'mqnet-plus'])]
@@ -141,6 +170,9 @@ def write_report(src, out=None, seed:int=0) -> list:
             g = plot_rounds(d, field, title=data)
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
             put(f'{field}_{data}.csv', ((1 if field in COUNTS else 100) * d.pivot_table(index=['noise', 'method'], columns='round', values=field)).round(2).to_csv())
+        if 'random' in set(d.method) and d.seed.nunique() > 1:
+            g = plot_paired_rounds(d, title=f'{data}: − RANDOM, paired on the seed (95% interval)')
+            files.append(save_figure(g.figure, out/f'paired_test_acc_{data}.png')); plt.close(g.figure)
         dm = d[d.method.isin(['random', 'conf', 'badge', 'mqnet', 'mqnet-plus']) & (d.seed == seed)]   # where the labels go: MQ-Net beside RANDOM and the strong baselines
         for field in CLASS_FIELDS:
             if field not in dm or dm[field].isna().all(): continue

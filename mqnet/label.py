@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd, torch
-from .core import require, atomic_write, check_seed, input_kind, gpu_count
+from .core import require, atomic_write, check_seed, input_kind, gpu_count, torch_threads
 from .data import OpenSetData, OOD, UNLABELED, check_costs, check_budget
 from .learner import TrainConfig, default_train, check_iters
 from .csi import CSIConfig, default_csi
@@ -273,8 +273,8 @@ def mqnet_label(images:str=None,      # folder of your images (any depth); an im
             if not len(ranking):
                 print(f"{q} has no answers yet: fill in its label column, then run the same command again."); return
             given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); _write_labels(out, given)
-            al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
-    al._prepare(); al.propose()
+            with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
+    with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
     _write_labels(out, given); atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
     al.save()                                                           # the checkpoint commits the round; the query is written from it (and again from it, if cut off)
     _tell(al, task, *_write_query(al, task, out, given), shown)

@@ -9,9 +9,10 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['PHASES', 'TABLE2_INPUTS', 'MEETING_FIELDS', 'setup_label', 'setting_label', 'final_round', 'summary_table',
-           'conclude', 'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims',
-           'meeting_table']
+__all__ = ['SETTING', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS', 'setup_label', 'setting_label', 'final_round',
+           'summary_table', 'aulc', 'run_scores', 'paired_interval', 'min_detectable_effect', 'paired', 'win_tie_loss',
+           'best_baseline', 'paired_table', 'conclude', 'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds',
+           'paper_tables', 'check_claims', 'meeting_table']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -35,8 +36,8 @@ def _with_labels(df): return df.assign(data=setup_label(df), setting=setting_lab
 def _run_keys(df): return [k for k in ['dataset', 'setup', 'ood', 'c_ood', 'noise', 'mismatch', 'method', 'seed'] if k in df]   # the columns that name one run
 
 def _by_method(t):
-    "The rows of `t` in the package's method order: the paper's methods first, then the other strategies."
-    return t.loc[list(dict.fromkeys(m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index))]
+    "The rows of `t` in the package's method order: the paper's methods first, then the other strategies, then any other row."
+    return t.loc[list(dict.fromkeys([m for m in list(PAPER_METHODS) + sorted(STRATEGIES) if m in t.index] + list(t.index)))]
 
 def final_round(df:pd.DataFrame) -> pd.DataFrame:
     "The last round of every run."
@@ -61,9 +62,100 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
     t.columns = pd.MultiIndex.from_tuples(list(t.columns), names=['data', 'noise'])
     return t
 
+# %% ../nbs/08a_tables.ipynb #652576c9
+SETTING = ['dataset', 'setup', 'ood', 'c_in', 'c_ood', 'noise', 'mismatch']   # what names a setting of a grid; a run is a setting, a method and a seed
+
+def aulc(spent, acc) -> float:
+    "The area under one run's learning curve, `acc` against labels `spent` (trapezoids), divided by the labels' span: the curve's mean height, in `acc`'s units (one round: its value)."
+    x, y = np.asarray(spent, float), np.asarray(acc, float)
+    require(len(x) == len(y) and len(x) > 0, f"a learning curve needs as many accuracies as label counts, at least one (got {len(y)} and {len(x)}).")
+    if len(x) == 1 or x[-1] == x[0]: return float(y[-1])
+    return float(((y[1:] + y[:-1]) / 2 * np.diff(x)).sum() / (x[-1] - x[0]))
+
+def run_scores(df:pd.DataFrame, field:str='test_acc', measure:str='final') -> pd.DataFrame:
+    "One row per run: its setting (`SETTING`), method, seed and `value`: the last round's `field` ('final') or the area under its curve ('aulc'), ×100."
+    require(measure in ('final', 'aulc'), f"measure {measure!r} is unknown; use 'final' or 'aulc'.")
+    df = _with_defaults(df).assign(c_in=df['c_in'] if 'c_in' in df else 1.0)
+    keys = [k for k in SETTING if k in df] + ['method', 'seed']
+    rows = []
+    for k, g in df.sort_values('round').groupby(keys, dropna=False, sort=False):
+        v = g[field].iloc[-1] if measure == 'final' else aulc(g['spent'], g[field])
+        rows.append(dict(zip(keys, k), value=100 * v))
+    return pd.DataFrame(rows, columns=keys + ['value'])
+
+def paired_interval(d, conf:float=0.95) -> dict:
+    "The mean of paired differences `d`, its Student-t interval at `conf` (n − 1 degrees of freedom), their spread and the paired t-test's two-sided p (NaN below two)."
+    from scipy import stats
+    d = np.asarray(d, float); n = len(d); nan = float('nan')
+    if n < 2: return dict(n=n, mean=float(d.mean()) if n else nan, lo=nan, hi=nan, sd=nan, p=nan)
+    m, sd = float(d.mean()), float(d.std(ddof=1)); h = float(stats.t.ppf((1 + conf) / 2, n - 1)) * sd / np.sqrt(n)
+    p = float(stats.ttest_1samp(d, 0.).pvalue) if sd > 0 else float(m == 0)
+    return dict(n=n, mean=m, lo=m - h, hi=m + h, sd=sd, p=p)
+
+def min_detectable_effect(sd:float, n:int, conf:float=0.95, power:float=0.8) -> float:
+    "The smallest true mean difference a paired t-test over `n` seeds finds with `power` at level 1 − `conf`, for differences spread by `sd`: (t((1+conf)/2) + t(power)) · sd / √n, n − 1 degrees of freedom."
+    from scipy import stats
+    if n < 2 or not np.isfinite(sd): return float('inf')
+    return float((stats.t.ppf((1 + conf) / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd / np.sqrt(n))
+
+def _pairs(s:pd.DataFrame, a:str, b:str, conf:float) -> pd.DataFrame:
+    "`paired` on the per-run values `s` of `run_scores`."
+    keys = [k for k in SETTING if k in s]
+    m = s[s.method == a].merge(s[s.method == b], on=keys + ['seed'], suffixes=('_a', '_b'))
+    rows = []
+    for k, g in m.groupby(keys, dropna=False, sort=True):
+        st = paired_interval(g.value_a - g.value_b, conf)
+        rows.append(dict(zip(keys, k), a=a, b=b, **st, mde=min_detectable_effect(st['sd'], st['n'], conf), seeds=','.join(map(str, sorted(g.seed)))))
+    return pd.DataFrame(rows, columns=keys + ['a', 'b', 'n', 'mean', 'lo', 'hi', 'sd', 'p', 'mde', 'seeds'])
+
+def paired(df:pd.DataFrame, a:str, b:str, field:str='test_acc', measure:str='final', conf:float=0.95) -> pd.DataFrame:
+    "Per setting where both ran: `a` − `b` in points, paired on the seed (the same split and pool), its mean, Student-t interval, spread, p, minimum detectable effect and seeds."
+    return _pairs(run_scores(df, field, measure), a, b, conf)
+
+def win_tie_loss(df:pd.DataFrame, methods=None, field:str='test_acc', measure:str='final', conf:float=0.95) -> pd.DataFrame:
+    "BADGE's pairwise matrix: entry (row A, column B) is the number of settings where A is above B with a paired interval that excludes 0; a last column sums each row's wins, a last row each column's losses."
+    s = run_scores(df, field, measure)
+    methods = list(methods or _by_method(pd.DataFrame(index=s.method.unique())).index)
+    M = pd.DataFrame(0, index=pd.Index(methods, name='wins of'), columns=methods)
+    for a in methods:
+        for b in methods:
+            if a != b: M.loc[a, b] = int((_pairs(s, a, b, conf).lo > 0).sum())
+    M['wins'] = M.sum(1); M.loc['losses'] = M.sum(0); M.loc['losses', 'wins'] = np.nan
+    return M
+
+# %% ../nbs/08a_tables.ipynb #aa00169c
+def _cell(st) -> str:
+    if st['n'] < 2: return f"{st['mean']:+.2f} (1 seed)"
+    c = f"{st['mean']:+.2f} [{st['lo']:+.2f}, {st['hi']:+.2f}]"
+    return f"**{c}**" if st['lo'] > 0 or st['hi'] < 0 else c
+
+def _key(k) -> tuple: return tuple(None if isinstance(v, float) and np.isnan(v) else v for v in k)   # NaN (no mismatch share) as None: a dict key that finds itself
+
+def best_baseline(df:pd.DataFrame, field:str='test_acc', measure:str='final', exclude=('mqnet',)) -> dict:
+    "Per setting (the `SETTING` values, NaN as None), the paper's method other than `exclude` with the highest mean `measure` of `field`."
+    s = run_scores(df[df.method.isin([m for m in PAPER_METHODS if m not in exclude])], field, measure)
+    keys = [k for k in SETTING if k in s]
+    return {_key(k): g.groupby('method').value.mean().idxmax() for k, g in s.groupby(keys, dropna=False)}
+
+def paired_table(df:pd.DataFrame, reference:str='random', field:str='test_acc', measure:str='final', conf:float=0.95) -> pd.DataFrame:
+    """Every method − `reference` in points, paired on the seed, as 'mean [lo, hi]' (Student-t, `conf`) per (data, setting), bold where the interval
+    excludes 0; `reference='best'`: the best baseline of each setting (`best_baseline`), named in the column."""
+    s = run_scores(df, field, measure); keys = [k for k in SETTING if k in s]
+    refs = best_baseline(df, field, measure) if reference == 'best' else None
+    cols = {}
+    for k, g in s.groupby(keys, dropna=False):
+        row = dict(zip(keys, k)); ref = refs.get(_key(k)) if refs is not None else reference
+        if ref is None or ref not in set(g.method): continue
+        lab = f"{setup_label(pd.DataFrame([row]))[0]} / {setting_label(pd.DataFrame([row]))[0]}" + (f" − {ref}" if refs is not None else '')
+        cols[lab] = {m: _cell(_pairs(g, m, ref, conf).iloc[0]) for m in g.method.unique() if m != ref and len(_pairs(g, m, ref, conf))}
+    require(len(cols) > 0, f"no setting has runs of {reference!r} to compare with.")
+    t = pd.DataFrame(cols); t.index.name = f"{'AULC' if measure == 'aulc' else 'final'} − {'best baseline' if reference == 'best' else reference}"
+    return _by_method(t)
+
 # %% ../nbs/08a_tables.ipynb #9dc12263
 def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
-    "One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether the margin exceeds the seed spread."
+    """One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether its gap to the
+    next is real: paired on the seed, with its 95% interval, or not detectable at this seed count (with the smallest gap that would be)."""
     require(len(df) > 0, "there are no results to conclude from.")
     last = _with_labels(final_round(df))
     out = []
@@ -73,10 +165,11 @@ def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
         what = f"{data} at {t if t.startswith('mismatch') else t + ' noise'} ({n} seed{'s' if n > 1 else ''}, {r} rounds): {b} ends best, {_pm(s['mean'].iloc[0], s['std'].iloc[0])}%"
         if len(s) == 1: out.append(what + '.'); continue
         gaps = ', '.join(f"{100 * (s['mean'].iloc[0] - v):.2f} points above {m}" for m, v in s['mean'].iloc[1:].items())
-        spread = 100 * s['std'].iloc[:2].max()
-        if n < 2 or not np.isfinite(spread): verdict = "one seed cannot tell a real gap from chance"
-        elif 100 * (s['mean'].iloc[0] - s['mean'].iloc[1]) > spread: verdict = f"the gap to the next exceeds the seed spread (std up to {spread:.2f})"
-        else: verdict = f"the gap to the next is within the seed spread (std up to {spread:.2f}), so more seeds are needed to separate them"
+        r2 = s.index[1]; st = paired(g, b, r2, field).iloc[0] if n > 1 else None
+        if st is None or st['n'] < 2: verdict = "one seed cannot tell a real gap from chance"
+        elif st['lo'] > 0: verdict = f"{b} above {r2} by {st['mean']:.2f} [{st['lo']:.2f}, {st['hi']:.2f}] points, paired over {st['n']} seeds"
+        else: verdict = (f"no difference from {r2} detectable at this seed count ({st['mean']:+.2f} [{st['lo']:.2f}, {st['hi']:.2f}] points, paired over "
+                         f"{st['n']} seeds; smallest detectable: {st['mde']:.2f} points)")
         out.append(f"{what}, {gaps}; {verdict}.")
     return '\n'.join(out)
 
@@ -112,6 +205,18 @@ def shared_seeds(df:pd.DataFrame, methods) -> pd.DataFrame:
     seeds = set.intersection(set(d.seed), *[set(d.seed[d.method == m]) for m in methods])
     return d[d.seed.isin(seeds)]
 
+COMPARED = (*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa')   # what the paired tables set side by side
+
+def _paired_tables(d:pd.DataFrame, name:str) -> dict:
+    "The paired tables of one data set's runs `d`: final accuracy and AULC against RANDOM, final accuracy against the best baseline, the win/tie/loss matrix."
+    d = d[d.method.isin(COMPARED)]; out = {}
+    if d.seed.nunique() < 2 or 'random' not in set(d.method): return out
+    out[f'paired_{name}_vs_random'] = paired_table(d, 'random')
+    if 'spent' in d: out[f'paired_aulc_{name}_vs_random'] = paired_table(d, 'random', measure='aulc')
+    if len(set(d.method) & (set(PAPER_METHODS) - {'mqnet'})) > 1: out[f'paired_{name}_vs_best'] = paired_table(d, 'best')
+    out[f'wtl_{name}'] = win_tie_loss(d)
+    return out
+
 def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     "Every table of the paper's results section that `df` has data for, by name."
     df = _with_defaults(df)
@@ -121,6 +226,7 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     for (data, setup), d in base.groupby(['dataset', 'setup']):
         name = 'table1' if setup == 'split' else 'table7'
         out[f'{name}_{data}'] = summary_table(d)
+        out.update(_paired_tables(df[(df.c_ood == 1) & (df.dataset == data) & (df.setup == setup)], f'{data}_{setup}'))
         variants = df[(df.c_ood == 1) & (df.dataset == data) & (df.setup == setup) & df.method.isin(['mqnet', 'mqnet-paper', 'mqnet-official'])]
         if variants.method.nunique() > 1: out[f'variants_{data}_{setup}'] = summary_table(variants)   # the default against the faithful versions
         plus = df[(df.c_ood == 1) & (df.dataset == data) & (df.setup == setup) & df.method.isin([*PAPER_METHODS, 'mqnet-plus'])]
@@ -150,6 +256,7 @@ def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     for data, d in mis[mis.c_ood == 1].groupby('dataset'):
         ref = 'mqnet-detector' if 'mqnet-detector' in set(d.method) else 'mqnet'   # the MQ-Net this protocol is for: purity from the labeled OOD
         out[f'mismatch_{data}'] = summary_table(d, reference=ref)
+        out.update(_paired_tables(d, f'mismatch_{data}'))
         for field in ('query_in_ratio', 'in_recall'): out[f'mismatch_{field}_{data}'] = summary_table(d, field, reference=ref)
         if any(c in d for c in PHASES): out[f'mismatch_phases_{data}'] = phase_table(d)
     return out
