@@ -120,7 +120,8 @@ def win_tie_loss(df:pd.DataFrame, methods=None, field:str='test_acc', measure:st
     for a in methods:
         for b in methods:
             if a != b: M.loc[a, b] = int((_pairs(s, a, b, conf).lo > 0).sum())
-    M['wins'] = M.sum(1); M.loc['losses'] = M.sum(0); M.loc['losses', 'wins'] = np.nan
+    M['wins'] = M.sum(1); M.loc['losses'] = M.sum(0)
+    M = M.astype(object); M.loc['losses', 'wins'] = ''                    # counts stay integers in every table
     return M
 
 # %% ../nbs/08a_tables.ipynb #aa00169c
