@@ -17,6 +17,9 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   plus-digits  mqnet-plus on the digits split and cross grids, and on mnist1d at 40%
   mismatch Fashion-MNIST under the mismatch protocol (LfOSA's, EOAL's, EAOA's): 40/30/20% of the classes known (--shares), every image
            of the others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
+  separate-pick  candidates for a Fashion-MNIST setting that separates methods, RANDOM alone (so that no method is favoured by the
+           choice): the mismatch protocol with 80% or 60% of the classes known, 100 or 250 labels a round, 600 classifier steps a round;
+           one folder per candidate under bench/runs_separate/ (their curves in results/separate_pick.csv).
   meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
@@ -43,6 +46,7 @@ HERE = Path(__file__).parent
 NOISES = [0.1, 0.2, 0.4, 0.6]
 PLUS = ['mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top']
 MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
+SEPARATE = [(0.8, 100), (0.8, 250), (0.6, 100)]   # (known-class share, labels a round): the candidates of separate-pick
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
 
 def same_seeds(res, main=(*PAPER_METHODS, 'mqnet-plus'), base=3):
@@ -93,6 +97,12 @@ if __name__ == '__main__':
         elif g == 'mismatch':
             ms = a.methods.split(',') if a.methods else MISMATCH
             run_grid('fashion', ms, [float(m) for m in a.shares.split(',')], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
+        elif g == 'separate-pick':
+            for share, budget in SEPARATE:
+                run_grid('fashion', ['random'], share, seeds, HERE/'runs_separate'/f'b{budget}', protocol='mismatch', budget=budget, iters=600, **dict(kw, csi_cache=None))
+            res = pd.concat([load_results(HERE/'runs_separate'/f'b{b}').assign(budget=b) for b in sorted({b for _, b in SEPARATE})], ignore_index=True)
+            atomic_write(HERE/'results'/'separate_pick.csv', res.to_csv(index=False)); print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
+            continue
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
