@@ -18,8 +18,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   mismatch Fashion-MNIST under the mismatch protocol (LfOSA's, EOAL's, EAOA's): 40/30/20% of the classes known (--shares), every image
            of the others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
   separate-pick  candidates for a Fashion-MNIST setting that separates methods, RANDOM alone (so that no method is favoured by the
-           choice): the mismatch protocol with 80% or 60% of the classes known, 100 or 250 labels a round, 600 classifier steps a round;
-           one folder per candidate under bench/runs_separate/ (their curves in results/separate_pick.csv).
+           choice): the mismatch protocol with 80% or 60% of the classes known, 100 or 250 labels a round, 600 or 1,200 classifier steps
+           a round (SEPARATE; --pick chooses some); one folder per candidate under bench/runs_separate/ (curves in results/separate_pick.csv).
   meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
@@ -46,7 +46,7 @@ HERE = Path(__file__).parent
 NOISES = [0.1, 0.2, 0.4, 0.6]
 PLUS = ['mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top']
 MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
-SEPARATE = [(0.8, 100), (0.8, 250), (0.6, 100)]   # (known-class share, labels a round): the candidates of separate-pick
+SEPARATE = [(0.8, 100, 600), (0.8, 250, 600), (0.6, 100, 600), (0.8, 100, 1200), (0.6, 100, 1200)]   # (known-class share, labels a round, classifier steps): separate-pick's candidates
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
 
 def same_seeds(res, main=(*PAPER_METHODS, 'mqnet-plus'), base=3):
@@ -67,6 +67,7 @@ if __name__ == '__main__':
     p.add_argument('--jobs', type=int, default=2); p.add_argument('--quick', action='store_true')
     p.add_argument('--noises', default='0.1,0.2,0.4,0.6', help='noise ratios of the split, mnist1d and cross grids')
     p.add_argument('--shares', default='0.4,0.3,0.2', help='known-class shares of the mismatch grid, in the order they are run')
+    p.add_argument('--pick', default=None, help='only these candidates of separate-pick (positions in SEPARATE, comma-separated)')
     p.add_argument('--methods', default=None, help='only these methods of the fashion grid, comma-separated (to order a long grid)')
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(',')]; rounds = 3 if a.quick else 10
@@ -98,9 +99,10 @@ if __name__ == '__main__':
             ms = a.methods.split(',') if a.methods else MISMATCH
             run_grid('fashion', ms, [float(m) for m in a.shares.split(',')], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
         elif g == 'separate-pick':
-            for share, budget in SEPARATE:
-                run_grid('fashion', ['random'], share, seeds, HERE/'runs_separate'/f'b{budget}', protocol='mismatch', budget=budget, iters=600, **dict(kw, csi_cache=None))
-            res = pd.concat([load_results(HERE/'runs_separate'/f'b{b}').assign(budget=b) for b in sorted({b for _, b in SEPARATE})], ignore_index=True)
+            pick = [int(i) for i in a.pick.split(',')] if a.pick else range(len(SEPARATE))
+            for share, budget, iters in [SEPARATE[i] for i in pick]:
+                run_grid('fashion', ['random'], share, seeds, HERE/'runs_separate'/f'b{budget}-i{iters}', protocol='mismatch', budget=budget, iters=iters, **dict(kw, csi_cache=None))
+            res = pd.concat([load_results(d).assign(budget=b, iters=i) for _, b, i in dict.fromkeys(SEPARATE) if (d := HERE/'runs_separate'/f'b{b}-i{i}').exists()], ignore_index=True)
             atomic_write(HERE/'results'/'separate_pick.csv', res.to_csv(index=False)); print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
             continue
         elif g == 'meeting':
