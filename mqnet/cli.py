@@ -9,8 +9,7 @@ from pathlib import Path
 import torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
-from .core import require, check_threads
-from .learner import check_iters
+from .core import require
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
@@ -98,8 +97,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     j = default_jobs() if jobs is None else jobs
     parallel = (isinstance(j, int) and j > 1) or dask is not None
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
-    check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood); check_threads(threads)   # bad values refused before a cluster starts
-    if csi_steps is not None: check_iters(csi_steps, 'csi_steps')
+    check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood, threads, csi_steps)   # bad values refused before a cluster starts
     ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
     failed = None
     try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,

@@ -41,7 +41,7 @@ def _make_data(dataset, noise, seed, ood, root, holdout=0, protocol='noise'):
         return cross_dataset(dataset, ood, noise, seed, root, holdout=holdout)
 
 def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None,
-               protocol:str='noise', ood:str|None=None):
+               protocol:str='noise', ood:str|None=None, threads:int=1, csi_steps:int|None=None):
     "Refuse a grid with a bad value before anything runs or is written (each value by the check of the chapter it belongs to)."
     for d in datasets: check_source(d)
     strategies = {m: get_strategy(m) for m in methods}
@@ -52,6 +52,8 @@ def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|Non
     check_rounds(rounds); check_costs(c_in, c_ood)
     if budget is not None: check_budget(budget, c_in, c_ood)
     if iters is not None: check_iters(iters)
+    if csi_steps is not None: check_iters(csi_steps, 'csi_steps')
+    check_threads(threads)
     if holdout is not None: check_holdout(holdout)
     for d in datasets:
         h = default_holdout(d) if holdout is None else holdout
@@ -113,13 +115,17 @@ def _job_env(threads:int=1):
     "What a job runs in: `threads` threads for torch and BLAS (the process's counts restored after, for the in-process engine) and no warnings."
     with torch_threads(threads), warnings.catch_warnings(): warnings.simplefilter('ignore'); yield
 
+def _use_gpu(gpus:list, i:int):
+    "Let this process see only the `i`-th GPU of `gpus` (in turn past the last), before CUDA starts in it."
+    os.environ['CUDA_VISIBLE_DEVICES'] = gpus[i % len(gpus)]
+
 def _pin_gpu():
     "On a Dask worker started by `dask_executor` on a machine with GPUs: see only the GPU of this worker's number (before CUDA starts; once)."
     per, gpus = os.environ.get('MQNET_RUNS_PER_GPU'), os.environ.get('MQNET_GPUS', '').split(',')
     if not per or torch.cuda.is_initialized(): return
     try: from distributed import get_worker; name = get_worker().name
     except (ImportError, ValueError): return
-    os.environ['CUDA_VISIBLE_DEVICES'] = gpus[int(name) // int(per) % len(gpus)]
+    _use_gpu(gpus, int(name) // int(per))
 
 def run_job(spec:dict) -> dict:
     """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, the run's settings, its `threads` among them): a complete
@@ -180,7 +186,7 @@ def _pin(slot, gpus:list):
     "In a new worker, before CUDA starts: see only the next GPU of `gpus` in turn (`slot` counts the workers started so far)."
     if not gpus: return
     with slot.get_lock(): i = slot.value; slot.value += 1
-    os.environ['CUDA_VISIBLE_DEVICES'] = gpus[i % len(gpus)]
+    _use_gpu(gpus, i)
 
 def _start_worker(parent:int, slot, gpus:list): _end_with_parent(parent); _pin(slot, gpus)
 
@@ -285,12 +291,10 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     `noises` are the known-class shares of the mismatch protocol. `csi_steps` caps CSI's training steps (default: the data set's CSI preset)."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
-    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood)
+    check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood, threads, csi_steps)
     jobs = default_jobs() if jobs is None else jobs
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
-    check_threads(threads)
-    if csi_steps is not None: check_iters(csi_steps, 'csi_steps')
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache, threads=int(threads), csi_steps=csi_steps)
     runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol)
     for kind, d, _ in runs:

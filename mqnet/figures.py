@@ -16,7 +16,7 @@ from .metanet import MonotoneMLP, meta_score_landscape
 from .strategies import PAPER_METHODS
 from .experiments import load_results, run_columns
 from .loop import _load_checkpoint
-from .tables import paper_tables, to_markdown, setup_label, paired_interval
+from .tables import paper_tables, to_markdown, setup_label, paired_interval, SETTING
 
 # %% auto #0
 __all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'sd_band', 'plot_rounds', 't_band', 'plot_paired_rounds',
@@ -41,13 +41,17 @@ def sd_band(lo:float|None=None, hi:float|None=None):
         return (m - s if lo is None else max(lo, m - s), m + s if hi is None else min(hi, m + s))
     return band
 
+def _panels(d:pd.DataFrame) -> list:
+    "Each row's panel: its noise ratio ('noise 0.4'), or under the mismatch protocol its known-class share ('mismatch 0.4')."
+    mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
+    return [f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)]
+
 def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|None=None):
     "`field` over rounds per method (bands: ± 1 std over seeds), one panel per noise ratio (or mismatch share); the seaborn FacetGrid."
     require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
     require(len(df) > 0, "there are no results to plot.")
     d = df if methods is None else df[df.method.isin(methods)]
-    mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
-    d = d.assign(value=d[field] if field in COUNTS else 100 * d[field], panel=[f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)])
+    d = d.assign(value=d[field] if field in COUNTS else 100 * d[field], panel=_panels(d))
     g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=sd_band(0, None if field in COUNTS else 100),
                     height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
     g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('{col_name}')
@@ -67,13 +71,12 @@ def plot_paired_rounds(df:pd.DataFrame, reference:str='random', field:str='test_
     "Each method − `reference` in `field` (points) over rounds, paired on the seed, with its 95% interval; one panel per noise ratio (or mismatch share); the FacetGrid."
     require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
     require(reference in set(df.method), f"reference {reference!r} has no runs here; choose one of {', '.join(sorted(set(df.method)))}.")
-    keys = [k for k in ('dataset', 'setup', 'ood', 'c_in', 'c_ood', 'noise', 'mismatch', 'seed', 'round') if k in df]
+    keys = [k for k in (*SETTING, 'seed', 'round') if k in df]
     scale = 1 if field in COUNTS else 100
     ref = df[df.method == reference][keys + [field]].rename(columns={field: 'ref'})
     d = df[(df.method != reference) & (True if methods is None else df.method.isin(methods))].merge(ref, on=keys)
     require(len(d) > 0, f"no method shares a seed with {reference!r}; paired differences need the same seeds.")
-    mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
-    d = d.assign(value=scale * (d[field] - d['ref']), panel=[f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)])
+    d = d.assign(value=scale * (d[field] - d['ref']), panel=_panels(d))
     g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=t_band(), height=2.6, aspect=1.05,
                     facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
     g.set_axis_labels('round', f"{FIELDS.get(field, field)} − {reference}"); g.set_titles('{col_name}')

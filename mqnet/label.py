@@ -91,7 +91,7 @@ def read_labels(path, known) -> list:
     if r.fieldnames is None or not {'path', 'label'} <= set(r.fieldnames):
         sep = next((s for s in (';', '\t', '|') if {'path', 'label'} <= {c.strip() for c in head.split(s)}), None)
         require(sep is None, f"{path.name} is separated by {'tabs' if sep == chr(9) else repr(sep)}; save it comma-separated, with the header path,label.")
-        require(False, f"{path.name} must start with the header path,label.")
+        raise ValueError(f"{path.name} must start with the header path,label.")
     found = {}                                                          # path -> (its first row, its label where one is given)
     for n, row in enumerate(r, start=2):
         p, lab = (row['path'] or '').strip(), (row['label'] or '').strip()

@@ -148,7 +148,8 @@ def paired_table(df:pd.DataFrame, reference:str='random', field:str='test_acc', 
         row = dict(zip(keys, k)); ref = refs.get(_key(k)) if refs is not None else reference
         if ref is None or ref not in set(g.method): continue
         lab = f"{setup_label(pd.DataFrame([row]))[0]} / {setting_label(pd.DataFrame([row]))[0]}" + (f" − {ref}" if refs is not None else '')
-        cols[lab] = {m: _cell(_pairs(g, m, ref, conf).iloc[0]) for m in g.method.unique() if m != ref and len(_pairs(g, m, ref, conf))}
+        pairs = {m: _pairs(g, m, ref, conf) for m in g.method.unique() if m != ref}
+        cols[lab] = {m: _cell(p.iloc[0]) for m, p in pairs.items() if len(p)}
     require(len(cols) > 0, f"no setting has runs of {reference!r} to compare with.")
     t = pd.DataFrame(cols); t.index.name = f"{'AULC' if measure == 'aulc' else 'final'} − {'best baseline' if reference == 'best' else reference}"
     return _by_method(t)
