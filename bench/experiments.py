@@ -19,7 +19,10 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            of the others in the pool, 1% of the known-class images as the initial set, 1,500 labels a round; runs in bench/runs_mismatch/.
   separate-pick  candidates for a Fashion-MNIST setting that separates methods, RANDOM alone (so that no method is favoured by the
            choice): the mismatch protocol with 80% or 60% of the classes known, 100 or 250 labels a round, 600 or 1,200 classifier steps
-           a round (SEPARATE; --pick chooses some); one folder per candidate under bench/runs_separate/ (curves in results/separate_pick.csv).
+           a round, and the last with the known classes fixed on every seed to seed 0's (TOPS) (SEPARATE; --pick chooses some); one folder per
+           candidate under bench/runs_separate/ (curves in results/separate_pick.csv).
+  separate the separating benchmark chosen by separate-pick (60% known, fixed to TOPS; 100 labels a round, 1,200 steps): the eight methods,
+           mqnet-plus, mqnet-detector and the detector methods, seed by seed; runs in bench/runs_separate/b100-i1200-tops/.
   meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
@@ -46,7 +49,9 @@ HERE = Path(__file__).parent
 NOISES = [0.1, 0.2, 0.4, 0.6]
 PLUS = ['mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top']
 MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
-SEPARATE = [(0.8, 100, 600), (0.8, 250, 600), (0.6, 100, 600), (0.8, 100, 1200), (0.6, 100, 1200)]   # (known-class share, labels a round, classifier steps): separate-pick's candidates
+SEPARATE = [(0.8, 100, 600), (0.8, 250, 600), (0.6, 100, 600), (0.8, 100, 1200), (0.6, 100, 1200), (0.6, 100, 1200, 'tops')]   # (known-class share, labels a round, classifier steps[, fixed classes]): separate-pick's candidates
+TOPS = ('T-shirt/top', 'Pullover', 'Dress', 'Coat', 'Shirt', 'Bag')   # the known classes fixed on every seed: seed 0's split, the four upper-body classes among them
+SEPARATE_METHODS = [*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa']   # the separating benchmark's methods
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
 
 def same_seeds(res, main=(*PAPER_METHODS, 'mqnet-plus'), base=3):
@@ -54,6 +59,10 @@ def same_seeds(res, main=(*PAPER_METHODS, 'mqnet-plus'), base=3):
     have = res[res.method.isin(main)].groupby(['noise', 'seed']).method.nunique()
     full = set(have[have == len(main)].index)
     return res[[(t, s) in full or s < base for t, s in zip(res.noise, res.seed)]]
+
+def separate_dir(budget, iters, fixed=None) -> Path:
+    "A separate-pick candidate's run folder (the chosen one, with the known classes fixed, is the separating benchmark's folder)."
+    return HERE/'runs_separate'/(f'b{budget}-i{iters}' + (f'-{fixed}' if fixed else ''))
 
 def trainable(c_ood, seed):
     "Whether the initial set of `seed` at this c_ood holds two IN classes (at c_ood = 4 it may buy only five labels)."
@@ -100,18 +109,25 @@ if __name__ == '__main__':
             run_grid('fashion', ms, [float(m) for m in a.shares.split(',')], seeds, HERE/'runs_mismatch', protocol='mismatch', **dict(kw, csi_cache=HERE/'runs_mismatch'/'.csi'))
         elif g == 'separate-pick':
             pick = [int(i) for i in a.pick.split(',')] if a.pick else range(len(SEPARATE))
-            for share, budget, iters in [SEPARATE[i] for i in pick]:
-                run_grid('fashion', ['random'], share, seeds, HERE/'runs_separate'/f'b{budget}-i{iters}', protocol='mismatch', budget=budget, iters=iters, **dict(kw, csi_cache=None))
-            res = pd.concat([load_results(d).assign(budget=b, iters=i) for _, b, i in dict.fromkeys(SEPARATE) if (d := HERE/'runs_separate'/f'b{b}-i{i}').exists()], ignore_index=True)
+            for share, budget, iters, *fixed in [SEPARATE[i] for i in pick]:
+                run_grid('fashion', ['random'], share, seeds, separate_dir(budget, iters, *fixed), protocol='mismatch', budget=budget, iters=iters,
+                         classes=TOPS if fixed else None, **dict(kw, csi_cache=None if not fixed else HERE/'runs_separate'/'.csi'))
+            res = pd.concat([load_results(d).query("method == 'random'").assign(budget=c[1], iters=c[2], classes=c[3] if len(c) > 3 else 'drawn')
+                             for c in SEPARATE if (d := separate_dir(*c[1:])).exists()], ignore_index=True)
             atomic_write(HERE/'results'/'separate_pick.csv', res.to_csv(index=False)); print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
             continue
+        elif g == 'separate':
+            ms = a.methods.split(',') if a.methods else SEPARATE_METHODS
+            for s_ in seeds:   # seed by seed: every method on a class split before the next, so the paired tables grow evenly
+                run_grid('fashion', ms, 0.6, [s_], separate_dir(100, 1200, 'tops'), protocol='mismatch', budget=100, iters=1200, classes=TOPS,
+                         **dict(kw, csi_cache=HERE/'runs_separate'/'.csi'))
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
         src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
                     'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'meeting': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                    'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv')}.get(g, (runs, 'experiments.csv'))
+                    'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
         res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
         keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
         res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only

@@ -16,8 +16,9 @@ from .core import require, rng, atomic_write, _numpy_globals
 # %% auto #0
 __all__ = ['FASHION_ROOT', 'FASHION_FILES', 'SOURCES', 'PAPER_SPLITS', 'OOD', 'UNLABELED', 'Source', 'array_source', 'read_cifar',
            'read_idx', 'check_source', 'load_source', 'fit_images', 'sample_patches', 'OpenSetData', 'check_noise',
-           'check_mismatch', 'check_holdout', 'split_dataset', 'from_spec', 'cross_dataset', 'from_arrays',
-           'check_costs', 'Pool', 'check_budget', 'SimulatedOracle', 'CsvOracle', 'write_query', 'write_cifar']
+           'check_mismatch', 'check_holdout', 'split_dataset', 'known_classes', 'from_spec', 'cross_dataset',
+           'from_arrays', 'check_costs', 'Pool', 'check_budget', 'SimulatedOracle', 'CsvOracle', 'write_query',
+           'write_cifar']
 
 # %% ../nbs/01_data.ipynb #cd05c4e3
 @dataclass(frozen=True)
@@ -298,35 +299,52 @@ def _spec(fn:str, holdout:int=0, **kw) -> dict:
     return dict(fn=fn, **kw, **({'holdout': int(holdout)} if holdout else {}))
 
 def split_dataset(name:str, n_in:int|None=None, noise:float|None=None, seed:int=0, root=None, download:bool=False, holdout:int=0,
-                  mismatch:float|None=None) -> OpenSetData:
+                  mismatch:float|None=None, classes=None) -> OpenSetData:
     """The split-dataset open-set pool of `name`: `n_in` IN classes drawn from `seed`, OOD from the rest at the `noise` ratio (default 0.4), or
-    under the `mismatch` protocol a share `mismatch` of the classes known and every image of the others in the pool; `holdout` labeled examples kept out."""
+    under the `mismatch` protocol a share `mismatch` of the classes known and every image of the others in the pool; `holdout` labeled examples kept out.
+    `classes` (ids or names) fixes the IN classes on every seed; the seed then draws the pool, the held-out part and the initial set only."""
     require(noise is None or mismatch is None, f"noise {noise!r} and mismatch {mismatch!r} are two protocols; give one of them.")
     if mismatch is None:
         noise = 0.4 if noise is None else noise
         spec = _spec('split_dataset', holdout, name=name, n_in=n_in, noise=noise, seed=seed, root=root)
     else: spec = dict(_spec('split_dataset', holdout, name=name, n_in=n_in, noise=None, seed=seed, root=root), mismatch=mismatch)
-    return replace(_split_dataset(name, n_in, noise, seed, root, download, holdout, mismatch), spec=spec)
+    data = _split_dataset(name, n_in, noise, seed, root, download, holdout, mismatch, classes)
+    return replace(data, spec=spec if classes is None else dict(spec, classes=list(data.in_classes)))
 
-def _split_dataset(name, n_in, noise, seed, root, download, holdout=0, mismatch=None):
+def known_classes(classes, source:Source) -> np.ndarray:
+    "The class ids that `classes` (ids or `source`'s class names) names, sorted; refused unless 2 to K-1 distinct classes of `source`."
+    K, names = source.n_classes, list(source.names)
+    require(isinstance(classes, (list, tuple, np.ndarray)), f"classes {classes!r} must be a list of class ids or names of {source.name}.")
+    ids = [names.index(c) if isinstance(c, str) and c in names else c for c in classes]
+    bad = [c for c in ids if not isinstance(c, (int, np.integer)) or not 0 <= c < K]
+    require(not bad, f"classes {bad[:1][0] if bad else ''!r} is not a class of {source.name}: use ids 0 to {K - 1}" + (f" or names such as {names[0]!r}." if names else "."))
+    require(len(set(ids)) == len(ids) and 2 <= len(ids) < K, f"classes {list(classes)!r} must name 2 to {K - 1} distinct classes of {source.name}.")
+    return np.sort(np.asarray(ids, dtype=np.int64))
+
+def _split_dataset(name, n_in, noise, seed, root, download, holdout=0, mismatch=None, classes=None):
     if mismatch is None: check_noise(noise)
     else: check_mismatch(mismatch)
     check_holdout(holdout)
     train = load_source(name, True, root, download)
+    fixed = None if classes is None else known_classes(classes, train)
     if mismatch is not None:
         require(n_in is None, f"n_in {n_in!r} and mismatch {mismatch!r} both set the known classes; give one of them.")
         n_in = int(round(mismatch * train.n_classes))
         require(2 <= n_in < train.n_classes, f"mismatch {mismatch!r} makes {n_in} of {name}'s {train.n_classes} classes known; at least 2 and at most {train.n_classes - 1} must be.")
+    if fixed is not None:
+        require(n_in is None or n_in == len(fixed), f"classes {list(classes)!r} names {len(fixed)} known classes but " +
+                (f"mismatch {mismatch!r} makes {n_in}." if mismatch is not None else f"n_in is {n_in!r}."))
+        n_in = len(fixed)
     n_in = PAPER_SPLITS.get(name, max(2, round(0.4 * train.n_classes))) if n_in is None else n_in
-    data = _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed, holdout)
+    data = _split_pool(name, train, load_source(name, False, root, download), n_in, noise, seed, holdout, fixed)
     return data if mismatch is None else replace(data, mismatch=float(mismatch))
 
-def _split_pool(name, train:Source, test:Source, n_in, noise, seed, holdout=0) -> OpenSetData:
-    "`n_in` of `train`'s classes, drawn from `seed`, are IN; the other classes are the noise."
+def _split_pool(name, train:Source, test:Source, n_in, noise, seed, holdout=0, fixed=None) -> OpenSetData:
+    "`n_in` of `train`'s classes, drawn from `seed` (or the `fixed` ones), are IN; the other classes are the noise."
     K = train.n_classes
     require(isinstance(n_in, (int, np.integer)) and 2 <= n_in < K,
             f"n_in {n_in!r} must be between 2 and {K - 1} for {name} ({K} classes).")
-    in_classes = np.sort(rng(seed).choice(K, n_in, replace=False))
+    in_classes = np.sort(rng(seed).choice(K, n_in, replace=False)) if fixed is None else fixed
     is_in = np.isin(train.y, in_classes)
     ood_idx = np.flatnonzero(~is_in)
     return _assemble(name, train, np.flatnonzero(is_in), in_classes, lambda i: train.get(ood_idx[i]), len(ood_idx),

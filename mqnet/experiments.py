@@ -33,11 +33,11 @@ def default_holdout(dataset:str) -> int:
     "How many labeled examples a grid holds out of each pool: the data set's default round budget (random validation draws up to a query's size), 0 where none is known."
     return PAPER_BUDGETS.get(dataset, 0)
 
-def _make_data(dataset, noise, seed, ood, root, holdout=0, protocol='noise'):
+def _make_data(dataset, noise, seed, ood, root, holdout=0, protocol='noise', classes=None):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        if protocol == 'mismatch': return split_dataset(dataset, mismatch=noise, seed=seed, root=root, holdout=holdout)
-        if ood is None: return split_dataset(dataset, noise=noise, seed=seed, root=root, holdout=holdout)
+        if protocol == 'mismatch': return split_dataset(dataset, mismatch=noise, seed=seed, root=root, holdout=holdout, classes=classes)
+        if ood is None: return split_dataset(dataset, noise=noise, seed=seed, root=root, holdout=holdout, classes=classes)
         return cross_dataset(dataset, ood, noise, seed, root, holdout=holdout)
 
 def check_grid(datasets, methods, noises, seeds, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1., iters:int|None=None, holdout:int|None=None,
@@ -69,13 +69,13 @@ def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cach
     return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache,
                           progress=False, threads=threads, csi=csi)
 
-def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise'):
+def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise', classes=None):
     "Each run's ActiveLearning, checked against its folder before anything runs: ('new' | 'resume' | 'done' | 'fresh', folder, run)."
     runs = []
     for ds in datasets:
         for t in noises:
             for s in seeds:
-                data = _make_data(ds, t, s, ood, root, default_holdout(ds) if holdout is None else holdout, protocol)
+                data = _make_data(ds, t, s, ood, root, default_holdout(ds) if holdout is None else holdout, protocol, classes)
                 for m in methods:
                     d = run_dir(out, ds, t, m, s, ood, kw['c_ood'], kw['c_in'], protocol)
                     al = _new_run(data, m, s, d, **kw)
@@ -281,14 +281,16 @@ def _engine_passes(todo, executor, workers, start, kw, csi_cache, progress, log)
 # %% ../nbs/08_experiments.ipynb #55fac4e2
 def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|None=None, c_in:float=1., c_ood:float=1.,
              ood:str|None=None, root=None, resume:bool=True, csi_cache=None, jobs:int|None=1, threads:int=1, iters:int|None=None, csi_steps:int|None=None,
-             holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', executor:Executor|None=None, progress:bool=False, log=print) -> pd.DataFrame:
+             holdout:int|None=None, fresh:bool=False, start:str='spawn', protocol:str='noise', executor:Executor|None=None, progress:bool=False, log=print,
+             classes=None) -> pd.DataFrame:
     """Run every (dataset, noise, seed, method), reusing complete runs and resuming unfinished ones (`fresh`: start them over), in `jobs`
     processes (None: `default_jobs()`) started by `start` ('spawn', or 'fork': no second import of torch and fastai, but safe only from
     a process that has run no multi-threaded torch work, as `mqnet_run` arranges), or on `executor` (any `concurrent.futures.Executor`: Dask's, a
     process pool of your own); all rounds as one table. Each run computes with `threads` threads, a setting it records: its history is the
     same on every engine. A run that fails is run once more after the others (it resumes from its last round); runs that fail again raise
     `GridFailed`, saying how many times each ran, once the rest of the grid is done and written. With `protocol='mismatch'` the values of
-    `noises` are the known-class shares of the mismatch protocol. `csi_steps` caps CSI's training steps (default: the data set's CSI preset)."""
+    `noises` are the known-class shares of the mismatch protocol. `csi_steps` caps CSI's training steps (default: the data set's CSI preset).
+    `classes` fixes the known classes on every seed (`split_dataset`); a run folder made with other classes is refused, not reused."""
     L = lambda x: [x] if isinstance(x, (str, int, float)) else list(x)
     datasets, methods, noises, seeds = L(datasets), L(methods), L(noises), L(seeds)
     check_grid(datasets, methods, noises, seeds, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood, threads, csi_steps)
@@ -296,7 +298,8 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     require(isinstance(jobs, int) and jobs >= 1, f"jobs {jobs!r} must be a positive number of processes.")
     require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache, threads=int(threads), csi_steps=csi_steps)
-    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol)
+    require(classes is None or ood is None, f"classes {classes!r} fixes the known classes of a split; a cross-dataset grid (ood {ood!r}) keeps every class.")
+    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol, classes)
     for kind, d, _ in runs:
         if kind == 'fresh': shutil.rmtree(d)
     todo = sorted([(kind, d, al) for kind, d, al in runs if kind != 'done'], key=lambda r: not _heavy(r[2]))   # the longest runs first

@@ -9,10 +9,10 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['SETTING', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS', 'setup_label', 'setting_label', 'final_round',
-           'summary_table', 'aulc', 'run_scores', 'paired_interval', 'min_detectable_effect', 'paired', 'win_tie_loss',
-           'best_baseline', 'paired_table', 'conclude', 'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds',
-           'paper_tables', 'check_claims', 'meeting_table']
+__all__ = ['SETTING', 'CLAIMS', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS', 'setup_label', 'setting_label',
+           'final_round', 'summary_table', 'aulc', 'run_scores', 'paired_interval', 'min_detectable_effect', 'paired',
+           'win_tie_loss', 'best_baseline', 'paired_table', 'verdict', 'claim_verdicts', 'conclude', 'per_round_table',
+           'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims', 'meeting_table']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -154,6 +154,61 @@ def paired_table(df:pd.DataFrame, reference:str='random', field:str='test_acc', 
     t = pd.DataFrame(cols); t.index.name = f"{'AULC' if measure == 'aulc' else 'final'} − {'best baseline' if reference == 'best' else reference}"
     return _by_method(t)
 
+# %% ../nbs/08a_tables.ipynb #84509551
+CLAIMS = [('paper', 'MQ-Net above RANDOM', 'mqnet', 'random'), ('paper', 'MQ-Net above the best baseline', 'mqnet', 'best'),
+          ('paper', 'CSI above ReAct as purity (CONF informativeness)', 'mqnet-conf-csi', 'mqnet-conf-react'),
+          ('paper', 'CSI above ReAct as purity (LL informativeness)', 'mqnet', 'mqnet-ll-react'),
+          ('mqnet-plus', 'mqnet-plus above MQ-Net', 'mqnet-plus', 'mqnet'), ('mqnet-plus', 'mqnet-plus above RANDOM', 'mqnet-plus', 'random'),
+          ('mqnet-plus', 'mqnet-plus above the best baseline', 'mqnet-plus', 'best'),
+          ('mqnet-detector', 'mqnet-detector above RANDOM', 'mqnet-detector', 'random'),
+          ('mqnet-detector', 'mqnet-detector above the best baseline', 'mqnet-detector', 'best')]   # (whose, claim, A, B): "A above B"; B 'best': each setting's best baseline
+
+def verdict(lo:float, hi:float) -> str:
+    "A claim 'A above B' read off its paired interval [lo, hi]: 'held' above 0, 'not held' below 0, 'undecided' when it holds 0 (or is undefined)."
+    if not (np.isfinite(lo) and np.isfinite(hi)): return 'undecided'
+    return 'held' if lo > 0 else 'not held' if hi < 0 else 'undecided'
+
+def _growth(s:pd.DataFrame, refs:dict, a:str, conf:float):
+    "`a`'s lead over each setting's best baseline at the highest noise ratio less its lead at the lowest, paired on the seed (noise protocol only)."
+    keys = [k for k in SETTING if k in s]; s = s[s['mismatch'].isna()] if 'mismatch' in s else s
+    t = sorted(s.noise.unique()) if len(s) else []
+    if len(t) < 2: return None
+    lead = {}
+    for x in (t[0], t[-1]):
+        g = s[s.noise == x]; ref = refs.get(_key(next(iter(g.groupby(keys, dropna=False).groups))))
+        p = g[g.method == a].merge(g[g.method == ref], on='seed', suffixes=('_a', '_b'))
+        lead[x] = pd.Series((p.value_a - p.value_b).values, index=p.seed)
+    d = (lead[t[-1]] - lead[t[0]]).dropna()
+    return (f'{t[-1]:.0%} − {t[0]:.0%} noise', paired_interval(d.values, conf)) if len(d) else None
+
+def claim_verdicts(df:pd.DataFrame, claims=CLAIMS, conf:float=0.95) -> pd.DataFrame:
+    """Each claim "A above B" of `claims` at each setting where both ran: A − B in points paired on the seed, for final accuracy and AULC, as
+    'mean [lo, hi]', with its verdict (`verdict`), the seeds and the minimum detectable effect; and "MQ-Net's lead over the best baseline grows with the noise"."""
+    rows = []
+    for measure in ('final', 'aulc'):
+        if measure == 'aulc' and 'spent' not in df: continue
+        s = run_scores(df, 'test_acc', measure); refs = best_baseline(df, 'test_acc', measure); keys = [k for k in SETTING if k in s]
+        for k, g in s.groupby(keys, dropna=False):
+            row = dict(zip(keys, k)); lab = f"{setup_label(pd.DataFrame([row]))[0]} / {setting_label(pd.DataFrame([row]))[0]}"
+            for who, claim, a, b in claims:
+                b = refs.get(_key(k)) if b == 'best' else b
+                if a == b or not {a, b} <= set(g.method): continue
+                st = _pairs(g, a, b, conf).iloc[0]
+                rows.append(dict(whose=who, claim=claim, setting=lab, against=b, measure=measure, n=st['n'], cell=_cell(st).strip('*'), verdict=verdict(st['lo'], st['hi']), mde=st['mde']))
+        for (ds, *_), g in s.groupby([k for k in keys if k not in ('noise', 'mismatch')], dropna=False):
+            if 'mqnet' in set(g.method) and (gr := _growth(g, refs, 'mqnet', conf)):
+                lab, st = gr; st = dict(st, mde=min_detectable_effect(st['sd'], st['n'], conf))
+                rows.append(dict(whose='paper', claim="MQ-Net's lead over the best baseline grows with the noise", setting=f'{ds} / {lab}', against='best',
+                                 measure=measure, n=st['n'], cell=_cell(st).strip('*'), verdict=verdict(st['lo'], st['hi']), mde=st['mde']))
+    cols = ['whose', 'claim', 'setting', 'against', 'measure', 'n', 'cell', 'verdict', 'mde']
+    r = pd.DataFrame(rows, columns=cols)
+    if not len(r): return pd.DataFrame(columns=['whose', 'claim', 'setting', 'against', 'seeds', 'final − B', 'verdict', 'AULC − B', 'verdict (AULC)', 'smallest detectable'])
+    f, u = r[r.measure == 'final'].drop(columns='measure'), r[r.measure == 'aulc'][['claim', 'setting', 'cell', 'verdict']]
+    out = f.merge(u, on=['claim', 'setting'], how='left', suffixes=('', ' (AULC)'))
+    out = out.rename(columns={'n': 'seeds', 'cell': 'final − B', 'cell (AULC)': 'AULC − B', 'mde': 'smallest detectable'})
+    out['smallest detectable'] = out['smallest detectable'].map(lambda v: f'{v:.2f}' if np.isfinite(v) else '')
+    return out[['whose', 'claim', 'setting', 'against', 'seeds', 'final − B', 'verdict', 'AULC − B', 'verdict (AULC)', 'smallest detectable']].fillna('').reset_index(drop=True)
+
 # %% ../nbs/08a_tables.ipynb #9dc12263
 def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
     """One sentence per (data set, noise ratio): the method with the best final `field`, its margin over the others, and whether its gap to the
@@ -210,9 +265,12 @@ def shared_seeds(df:pd.DataFrame, methods) -> pd.DataFrame:
 COMPARED = (*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa')   # what the paired tables set side by side
 
 def _paired_tables(d:pd.DataFrame, name:str) -> dict:
-    "The paired tables of one data set's runs `d`: final accuracy and AULC against RANDOM, final accuracy against the best baseline, the win/tie/loss matrix."
-    d = d[d.method.isin(COMPARED)]; out = {}
-    if d.seed.nunique() < 2 or 'random' not in set(d.method): return out
+    "The paired tables of one data set's runs `d`: final accuracy and AULC against RANDOM, final accuracy against the best baseline, the win/tie/loss matrix, the claims' verdicts."
+    out = {}
+    if d.seed.nunique() < 2: return out
+    if len(cv := claim_verdicts(d)): out[f'claims_{name}'] = cv.set_index('whose')
+    d = d[d.method.isin(COMPARED)]
+    if 'random' not in set(d.method): return out
     out[f'paired_{name}_vs_random'] = paired_table(d, 'random')
     if 'spent' in d: out[f'paired_aulc_{name}_vs_random'] = paired_table(d, 'random', measure='aulc')
     if len(set(d.method) & (set(PAPER_METHODS) - {'mqnet'})) > 1: out[f'paired_{name}_vs_best'] = paired_table(d, 'best')
