@@ -51,12 +51,13 @@ def _floats(s:str, what:str) -> list:
     except ValueError: raise ValueError(f"{what} {s!r} must be comma-separated numbers, e.g. 0.2,0.4.") from None
 
 # %% ../nbs/08b_cli.ipynb #458a0586
-def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None=None, root=None, c_in:float=1., c_ood:float=1., protocol:str='noise') -> str:
-    "A printable summary of the open-set pool of `dataset`."
+def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None=None, root=None, c_in:float=1., c_ood:float=1., protocol:str='noise',
+                 classes=None) -> str:
+    "A printable summary of the open-set pool of `dataset` (`classes`: the known classes, fixed)."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        data = (split_dataset(dataset, mismatch=noise, seed=seed, root=root) if protocol == 'mismatch' else
-                split_dataset(dataset, noise=noise, seed=seed, root=root)) if ood is None else cross_dataset(dataset, ood, noise=noise, seed=seed, root=root)
+        data = (split_dataset(dataset, mismatch=noise, seed=seed, root=root, classes=classes) if protocol == 'mismatch' else
+                split_dataset(dataset, noise=noise, seed=seed, root=root, classes=classes)) if ood is None else cross_dataset(dataset, ood, noise=noise, seed=seed, root=root)
     pool = Pool(data, c_in, c_ood); s = data.summary()
     lines = [repr(data), f"  IN classes (source ids): {s['in_classes']}   example shape: {s['shape']} {s['dtype']}",
              f"  noise ratio: asked {s['noise']:.0%}, realised {s['realised_noise']:.1%}   test set: {s['test']} (IN classes only)",
@@ -69,6 +70,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
               noise:str=None,                  # open-set noise ratio(s) in (0, 1), comma-separated (default 0.4)
               mismatch:str=None,               # or the mismatch protocol: known-class share(s) in (0, 1), comma-separated, every other image in the pool
               seeds:str='0,1',                 # seeds, comma-separated: each seed is another class split
+              classes:str=None,                # or the known classes fixed on every seed: ids or names, comma-separated (the seed then draws the pool and initial set)
               rounds:int=10,                   # active-learning rounds
               budget:float=None,               # labels per round (default: the paper's, 500 for fashion; 4 for digits, 50 for mnist1d)
               holdout:int=None,                # labeled examples held out of each pool (default: one round's budget)
@@ -90,8 +92,9 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     require(noise is None or mismatch is None, f"--noise {noise} and --mismatch {mismatch} are two protocols; give one of them.")
     protocol = 'noise' if mismatch is None else 'mismatch'
     noises, seed_list = _floats(mismatch, 'mismatch') if mismatch is not None else _floats(noise or '0.4', 'noise'), _ints(seeds, 'seeds')
+    fixed = None if classes is None else [int(c) if c.strip().isdigit() else c.strip() for c in str(classes).split(',') if c.strip()]
     if pool:
-        for t in noises: print(pool_summary(dataset, t, seed_list[0] if seed_list else 0, ood, root, c_in, c_ood, protocol))
+        for t in noises: print(pool_summary(dataset, t, seed_list[0] if seed_list else 0, ood, root, c_in, c_ood, protocol, fixed))
         return
     ms = [m.strip() for m in methods.split(',') if m.strip()]
     j = default_jobs() if jobs is None else jobs
@@ -102,7 +105,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     failed = None
     try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
                         iters=iters, csi_steps=csi_steps, holdout=holdout, jobs=j, threads=threads, start=_START, protocol=protocol, executor=ex,
-                        progress=not quiet and sys.stdout.isatty(), log=None if quiet else print)
+                        progress=not quiet and sys.stdout.isatty(), log=None if quiet else print, classes=fixed)
     except GridFailed as e: res, failed = e.results, e
     finally: release()
     if len(res): show_comparison(res, dataset, ms, noises, seed_list, out, ood, c_in, c_ood, quiet, protocol)

@@ -102,6 +102,8 @@ BAD = [
     (['--mismatch', '0.1'], "mismatch 0.1 makes 1 of digits's 10 classes known"),
     (['--noise', '0.4', '--mismatch', '0.4'], '--noise 0.4 and --mismatch 0.4 are two protocols; give one of them.'),
     (['--mismatch', '0.4', '--ood', 'patches'], 'it takes no ood source'),
+    (['--mismatch', '0.4', '--classes', '1,2,12,3'], 'classes 12 is not a class of digits: use ids 0 to 9'),
+    (['--mismatch', '0.4', '--classes', '1,2,3'], "classes [1, 2, 3] names 3 known classes but mismatch 0.4 makes 4."),
 ]
 
 @pytest.mark.parametrize('args,msg', BAD, ids=[' '.join(a) for a, _ in BAD])
@@ -230,3 +232,5 @@ def test_mismatch_protocol(cli, tmp_path):
     assert h.n_labeled_ood.iloc[0] == 0 and (h.mismatch == 0.4).all() and h.in_recall.between(0, 1).all()
     rc, out, err = cli('mqnet_run', '--mismatch', '0.4', '--pool')
     assert rc == 0 and 'mismatch 40%' in out, err
+    rc, out, err = cli('mqnet_run', '--mismatch', '0.4', '--classes', '7,1,2,3', '--pool')
+    assert rc == 0 and 'IN classes (source ids): [1, 2, 3, 7]' in out, err
