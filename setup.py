@@ -30,7 +30,8 @@ min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 dask_requirements = shlex.split(cfg.get('dask_requirements') or '')   # mqnet[dask]: grids on Dask distributed (LocalCluster, SLURM via dask-jobqueue)
 mnist1d_requirements = shlex.split(cfg.get('mnist1d_requirements') or '')   # mqnet[mnist1d]: the mnist1d data set
-dev_requirements = shlex.split(cfg.get('dev_requirements') or '') + dask_requirements + mnist1d_requirements
+label_requirements = shlex.split(cfg.get('label_requirements') or '')   # mqnet[label]: mqnet_label --serve, the labeling page (Flask)
+dev_requirements = shlex.split(cfg.get('dev_requirements') or '') + dask_requirements + mnist1d_requirements + label_requirements
 
 package_data = dict()
 pkg_data = cfg.get('package_data', None)
@@ -49,7 +50,7 @@ setuptools.setup(
     packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'dask': dask_requirements, 'mnist1d': mnist1d_requirements},
+    extras_require={'dev': dev_requirements, 'dask': dask_requirements, 'mnist1d': mnist1d_requirements, 'label': label_requirements},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

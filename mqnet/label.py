@@ -4,7 +4,10 @@
 
 # %% ../nbs/10_label.ipynb #268aec76
 from __future__ import annotations
-import csv, io, json, shlex
+import csv, io, json, os, shlex
+from contextlib import contextmanager
+try: import fcntl
+except ImportError: fcntl = None                                       # no advisory locks on this system (Windows): runs are not guarded
 from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
@@ -19,8 +22,8 @@ from .cli import console
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'ROUNDS', 'LABEL_DEFAULTS', 'mqnet_label_main', 'find_images', 'load_images', 'write_digits_folder',
-           'read_labels', 'label_ids', 'LabelTask', 'label_task', 'label_presets', 'contact_sheet', 'mqnet_label',
-           'label_status']
+           'read_labels', 'label_ids', 'LabelTask', 'label_task', 'label_presets', 'contact_sheet', 'run_lock',
+           'label_round', 'mqnet_label', 'label_status']
 
 # %% ../nbs/10_label.ipynb #44c66f6f
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff')
@@ -148,18 +151,27 @@ def label_presets(data:OpenSetData, iters:int|None=None, csi_steps:int|None=None
     return train, csi
 
 # %% ../nbs/10_label.ipynb #cc9cb73d
-def contact_sheet(x:np.ndarray, path, title:str='') -> Path:
-    "A PNG at `path` of the uint8 images `x` (N×C×H×W) in a grid, each with its row number (1 = the first row of the query file)."
-    import matplotlib.pyplot as plt
-    from mqnet.figures import save_figure
-    n = len(x); cols = 10 if n <= 100 else 20; rows = max(1, -(-n // cols))
-    fig, axs = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.0 + 0.4), squeeze=False)
-    for k, ax in enumerate(axs.flat):
-        ax.axis('off')
-        if k < n: ax.imshow(x[k][0] if x.shape[1] == 1 else x[k].transpose(1, 2, 0), cmap='gray' if x.shape[1] == 1 else None); ax.set_title(str(k + 1), fontsize=8)
-    if title: fig.suptitle(title, fontsize=10)
-    out = save_figure(fig, path); plt.close(fig)
-    return out
+def contact_sheet(x:np.ndarray, path, title:str='', cell:int=64) -> Path:
+    """A PNG at `path` of the uint8 images `x` (N×C×H×W) in a grid (torchvision's `make_grid`), each shown `cell` px a side with its row
+    number above it (1 = the first row of the query file), `title` on top; written atomically."""
+    from PIL import Image, ImageDraw
+    from torchvision.utils import make_grid
+    import torch.nn.functional as F
+    n = len(x); cols = 10 if n <= 100 else 20; pad, label = 2, 14
+    t = torch.as_tensor(x[:, :3] if x.shape[1] >= 3 else x[:, :1].repeat(3, axis=1))
+    t = F.interpolate(t.float(), size=(cell, cell), mode='nearest').to(torch.uint8)
+    t = F.pad(t, (0, 0, label, 0), value=255)                            # a white band above each image for its number
+    g = make_grid(t, nrow=cols, padding=pad, pad_value=255)
+    top = 22 if title else 0
+    im = Image.new('RGB', (g.shape[2], g.shape[1] + top), 'white'); im.paste(Image.fromarray(g.permute(1, 2, 0).numpy()), (0, top))
+    d = ImageDraw.Draw(im)
+    if title: d.text((pad, 5), title, fill='black')
+    for k in range(n):
+        r, c = divmod(k, cols)
+        d.text((pad + c * (cell + pad) + 2, top + pad + r * (cell + label + pad)), str(k + 1), fill='black')
+    buf = io.BytesIO(); im.save(buf, format='PNG', optimize=False)
+    atomic_write(path, buf.getvalue())
+    return Path(path)
 
 # %% ../nbs/10_label.ipynb #6842891f
 def _given(out) -> dict:
@@ -242,6 +254,50 @@ def _start(task, args, out) -> ActiveLearning:
     return al
 
 # %% ../nbs/10_label.ipynb #a34be065
+@contextmanager
+def run_lock(out):
+    """Hold the run folder `out` for this process (an advisory lock on the folder itself, so nothing is written): a second `mqnet_label`
+    on the same run, a call or a page, is refused in one sentence. Released when the block ends or the process dies."""
+    if not Path(out).is_dir() or fcntl is None: yield; return       # a run not started yet (nothing to guard), or no flock here
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError: raise ValueError(f"{str(out)!r} is in use by another mqnet_label (a labeling page started with --serve, or a call still running); "
+                                         "answer there, or stop it, then run this again.") from None
+        yield
+    finally: os.close(fd)
+
+def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
+    """One step of a labeling run with the checked `args` (`_check_args`): charge the waiting query's answers (MQ-Net's update), train, rank,
+    write the next query; what to tell the person. `phase(text)` hears each step as it starts; `shown` is the command as it was typed."""
+    out = args['out']
+    phase('reading the images and the labels')
+    task = label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=out)
+    given = _given(out) or {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
+    if not (Path(out)/STATE).exists():
+        phase('labeling the pool with your first labels'); al = _start(task, args, out)
+    else:
+        try: al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
+        except ValueError as e:
+            if 'differs in pool' not in str(e): raise
+            raise ValueError(f"the images under {args['images']} are not those the run was started with (an image was added, deleted or changed); "
+                             f"put them back as they were, or start a new run with another --out.") from None
+        q = Path(out)/f'query_{al.round + 1:03d}.csv'
+        if al.pending is not None and not q.exists():                  # a call cut off after its checkpoint, or a deleted query: the checkpoint holds the query
+            return _tell(al, task, *_write_query(al, task, out, given), shown, f"{q.name} was missing, so it was written again from the checkpoint. ")
+        if al.pending is not None:                                      # the last query's answers: record them, then charge them
+            ranking, ids = _answers(al, task, out, given)
+            if not len(ranking): return f"{q} has no answers yet: fill in its label column, then run the same command again."
+            given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); _write_labels(out, given)
+            phase(f'charging your {len(ranking)} answers and updating {al.strategy.name}')
+            with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
+    phase('training the classifier and choosing the next query')
+    with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
+    _write_labels(out, given); atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
+    al.save()                                                           # the checkpoint commits the round; the query is written from it (and again from it, if cut off)
+    phase('writing the next query')
+    return _tell(al, task, *_write_query(al, task, out, given), shown)
+
 def mqnet_label(images:str=None,      # folder of your images (any depth); an image is named by its path relative to it
                 labels:str=None,      # CSV of path,label rows labeled so far (a class name, or ood); its class names are the IN classes
                 out:str=None,         # run folder: queries, labels.csv, history.csv and the checkpoint
@@ -254,34 +310,22 @@ def mqnet_label(images:str=None,      # folder of your images (any depth); an im
                 size:int=None,        # side of the square images (default: the median side, at most 64)
                 iters:int=None,       # classifier steps a round (default: the preset's)
                 csi_steps:int=None,   # CSI training steps (default: the preset's)
-                status:bool=False):   # only print the history of the run in --out
+                status:bool=False,    # only print the history of the run in --out
+                serve:bool=False,     # label in your browser: a local page shows the query one image at a time (pip install "mqnet[label]")
+                host:str='127.0.0.1', # with --serve: the address the page listens on (this machine only by default)
+                port:int=0):          # with --serve: its port (default: a free one)
     "Active learning on your own images with you as the labeler: write the next query to label, after learning from the answers to the last."
     if status: print(label_status(out)); return
     args = _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps)
-    task = label_task(images, labels, test, size, seed, exclude=out)
     shown = dict(args, images=images, labels=labels, out=out, test=test)     # the command as it was typed
-    given = _given(out) or {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
-    if not (Path(out)/STATE).exists():
-        al = _start(task, args, out)
-    else:
-        al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
-        q = Path(out)/f'query_{al.round + 1:03d}.csv'
-        if al.pending is not None and not q.exists():                  # a call cut off after its checkpoint, or a deleted query: the checkpoint holds the query
-            _tell(al, task, *_write_query(al, task, out, given), shown, f"{q.name} was missing, so it was written again from the checkpoint. "); return
-        if al.pending is not None:                                      # the last query's answers: record them, then charge them
-            ranking, ids = _answers(al, task, out, given)
-            if not len(ranking):
-                print(f"{q} has no answers yet: fill in its label column, then run the same command again."); return
-            given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); _write_labels(out, given)
-            with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
-    with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
-    _write_labels(out, given); atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
-    al.save()                                                           # the checkpoint commits the round; the query is written from it (and again from it, if cut off)
-    _tell(al, task, *_write_query(al, task, out, given), shown)
+    if serve:
+        from mqnet.serve import serve_run
+        return serve_run(args, shown, host, port)
+    with run_lock(out): print(label_round(args, shown))
 
-def _tell(al, task, q, png, n, args, first=''):
-    "Print what to do with the query `q` of `n` images."
-    print(f"{first}Round {al.round + 1}: label the {n} images in {q} (best first; {png} shows them with their row numbers). "
+def _tell(al, task, q, png, n, args, first='') -> str:
+    "What to do with the query `q` of `n` images."
+    return (f"{first}Round {al.round + 1}: label the {n} images in {q} (best first; {png} shows them with their row numbers). "
           f"Write each one's class in the label column, one of {', '.join(task.classes)}, or ood for an image of none of them; rows may stay empty. "
           f"The budget buys {al.budget:g} a round (c_in={al.pool.c_in:g}, c_ood={al.pool.c_ood:g}); labels so far: {al.pool.n_labeled_in} IN, {al.pool.n_labeled_ood} ood, "
           f"every one in {Path(args['out'])/'labels.csv'}. Then run the same command again:\n  {_command(args)}")

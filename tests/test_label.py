@@ -185,3 +185,22 @@ def test_edited_answers_name_the_file_row_and_path(cli, folder, tmp_path):
     rc, out, err = cli(*_cmd(root, run))
     assert rc == 0, err
     assert pd.read_csv(run/'history.csv').n_queried.tolist() == [10]
+
+def test_file_names_with_commas_and_quotes(cli, tmp_path):
+    "Images named with a comma and quotes go through a whole round: written quoted in every CSV, read back as they were."
+    truth = write_digits_folder(tmp_path/'plain', n=120)
+    odd = {}
+    for p, c in truth.items():
+        q = tmp_path/'images'/p.replace('img', 'cats, "sitting" '); q.parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path/'plain'/p).rename(q); odd[q.relative_to(tmp_path/'images').as_posix()] = c
+    first = [p for c in range(4) for p in [p for p in sorted(odd) if odd[p] == c][:3]] + [p for p in sorted(odd) if odd[p] >= 4][:4]
+    pd.DataFrame(dict(path=first, label=[NAMES.get(odd[p], 'ood') for p in first])).to_csv(tmp_path/'start.csv', index=False)
+    cmd = ['mqnet_label', '--images', str(tmp_path/'images'), '--labels', str(tmp_path/'start.csv'), '--out', str(tmp_path/'run'), '--budget', '6', *FAST]
+    rc, out, err = cli(*cmd)
+    assert rc == 0, err
+    q = answer(tmp_path/'run'/'query_001.csv', odd)
+    assert all(', "sitting" ' in p for p in q.path)
+    rc, out, err = cli(*cmd)
+    assert rc == 0 and 'Round 2' in out, err
+    labels = pd.read_csv(tmp_path/'run'/'labels.csv', keep_default_na=False)
+    assert set(q.path) <= set(labels.path) and set(first) <= set(labels.path) and len(labels) == 16 + 6

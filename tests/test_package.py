@@ -18,7 +18,7 @@ def imported() -> dict:
 
 def declared() -> set:
     cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
-    reqs = ' '.join(cfg['DEFAULT'].get(k, '') for k in ('requirements', 'dask_requirements', 'mnist1d_requirements')).split()
+    reqs = ' '.join(cfg['DEFAULT'].get(k, '') for k in ('requirements', 'dask_requirements', 'mnist1d_requirements', 'label_requirements')).split()
     return {re.split(r'[<>=!~\[ ]', r, maxsplit=1)[0].lower().replace('_', '-') for r in reqs}
 
 def test_every_import_is_declared():
