@@ -260,7 +260,8 @@ def serve_run(args:dict, shown:dict, host:str='127.0.0.1', port:int=0, ready=Non
     page = LabelPage(args, shown)                                       # the images and labels read (and refused) before anything is written
     label_app(page, 'x')                                                # Flask present
     with run_lock(args['out']):
-        if not (page.out/STATE).exists() or not page.query.exists(): label_round(args, shown)
+        if not (page.out/STATE).exists() or not page.query.exists():
+            print('making the query first (training the classifier, and CSI on a new run) ...', flush=True); label_round(args, shown)
     token = secrets.token_urlsafe(16)
     try: srv = make_server(host, port, label_app(page, token), threaded=True)
     except OSError as e: raise ValueError(f"the page cannot listen on {host}:{port} ({e.strerror}); give another --port.") from None
