@@ -4,19 +4,20 @@
 
 # %% ../nbs/08b_cli.ipynb #9e614f0e
 from __future__ import annotations
-import sys, functools, warnings
+import argparse, sys, functools, warnings
 from pathlib import Path
-import torch
+import pandas as pd, torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
+from fastcore.docments import docments
 from .core import require
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
 
 # %% auto #0
-__all__ = ['mqnet_report_main', 'cli_errors', 'console', 'pool_summary', 'mqnet_run', 'accuracy_figure', 'mqnet_run_main',
-           'show_comparison', 'mqnet_report']
+__all__ = ['RUN_GROUPS', 'mqnet_report_main', 'cli_errors', 'grouped_parser', 'console', 'plain', 'pool_summary', 'mqnet_run',
+           'accuracy_figure', 'mqnet_run_main', 'show_comparison', 'mqnet_report', 'md_plain']
 
 # %% ../nbs/08b_cli.ipynb #a9338a1c
 def cli_errors(f):
@@ -32,15 +33,31 @@ def _underscored(argv):
     "`--c-ood 2` and `--c-ood=2` as `--c_ood`: options may be written with dashes or underscores."
     return [('--' + a[2:].split('=', 1)[0].replace('-', '_') + ('=' + a.split('=', 1)[1] if '=' in a else '')) if a.startswith('--') else a for a in argv]
 
-def console(f):
-    "A console-script entry for `f`: fastcore's `anno_parser` reads the options (dashes or underscores), `cli_errors` reports bad values."
+def grouped_parser(f, groups:dict) -> argparse.ArgumentParser:
+    "What fastcore's `anno_parser` makes of `f`'s parameters (types, defaults, the comments as help), shown under `groups` ({title: [names]})."
+    p = argparse.ArgumentParser(description=f.__doc__)
+    where, grp = {k: g for g, ks in groups.items() for k in ks}, {g: p.add_argument_group(g) for g in groups}
+    for k, v in docments(f, full=True, returns=False, eval_str=True).items():
+        param = v.anno if isinstance(v.anno, Param) else Param(v.docment, v.anno)
+        param.set_default(v.default)
+        kw = param.kwargs
+        if param.negated: kw['dest'] = k
+        grp.get(where.get(k), p).add_argument(f"{param.pre}{'no-' + k if param.negated else k}", **kw)
+    return p
+
+def console(f, groups:dict|None=None):
+    "A console-script entry for `f`: its options read as fastcore's `anno_parser` reads them (dashes or underscores; under `groups` in --help), `cli_errors` reports bad values."
     @functools.wraps(f)
     def main():
         sys.argv = _underscored(sys.argv)
-        args = anno_parser(f).parse_args().__dict__
+        args = (grouped_parser(f, groups) if groups else anno_parser(f)).parse_args().__dict__
         for k in ('xtra', 'pdb'): args.pop(k, None)
         return cli_errors(f)(**args)
     return main
+
+def plain(t:pd.DataFrame) -> str:
+    "A table for the terminal: its text without Markdown marks (the best of a column, bold in the reports, marked with a trailing *)."
+    return t.map(lambda v: v.replace('**', '') + ' *' if isinstance(v, str) and v.startswith('**') else v).to_string()
 
 def _ints(s:str, what:str) -> list:
     try: return [int(v) for v in str(s).split(',') if v.strip() != '']
@@ -125,7 +142,10 @@ def mqnet_run_main():
     "The `mqnet_run` console script: a process that has run nothing yet, so its workers are forked (no second import of torch and fastai)."
     global _START
     _START = 'fork'
-    return console(mqnet_run)()
+    return console(mqnet_run, RUN_GROUPS)()
+
+RUN_GROUPS = {'data': ['dataset', 'root', 'ood', 'pool'], 'protocol': ['noise', 'mismatch', 'classes', 'seeds', 'rounds', 'budget', 'holdout', 'c_in', 'c_ood'],
+              'methods': ['methods', 'iters', 'csi_steps'], 'engine': ['jobs', 'threads', 'dask', 'runs_per_gpu'], 'output': ['out', 'fresh', 'quiet']}
 
 # %% ../nbs/08b_cli.ipynb #830116a7
 def show_comparison(res, dataset:str, methods:list, noises:list, seeds:list, out, ood:str|None=None, c_in:float=1., c_ood:float=1., quiet:bool=False, protocol:str='noise'):
@@ -138,8 +158,8 @@ def show_comparison(res, dataset:str, methods:list, noises:list, seeds:list, out
         for t in noises:
             print(f"\ntest accuracy (%) by round, {dataset}, {protocol} {t:g}, mean over seeds {seeds}:")
             print(per_round_table(res[level.loc[res.index] == t]).to_string())          # already in %
-    print(f"\nfinal test accuracy (%), mean ± std over {len(seeds)} seed(s):")
-    print(summary_table(res).to_string())
+    print(f"\nfinal test accuracy (%), mean ± std over {len(seeds)} seed(s); * marks the best of a column:")
+    print(plain(summary_table(res)))
     qin = res.groupby('method').query_in_ratio.mean().reindex(methods)
     print("\nmean query IN ratio: " + ", ".join(f"{m} {v:.2f}" for m, v in qin.items()))
     if protocol == 'mismatch':
@@ -161,6 +181,12 @@ def mqnet_report(src:Param("a folder of runs (as mqnet_run writes) or a gathered
     files = write_report(src, out)
     print(f"wrote {len(files)} files to {files[0].parent}")
     for f in files:
-        if f.suffix == '.md' and f.stem.startswith('table1'): print(f"\n{f.stem}:\n{f.read_text()}")
+        if f.suffix == '.md' and f.stem.startswith('table1'): print(f"\n{f.stem}:\n{md_plain(f.read_text())}")
+
+def md_plain(text:str) -> str:
+    "A markdown table (as `to_markdown` writes it) for the terminal: aligned columns, no Markdown marks (`plain`)."
+    rows = [l.strip().strip('|').split(' | ') for l in text.strip().splitlines() if not set(l) <= set('|-')]
+    rows = [[c.strip() for c in r] for r in rows]
+    return plain(pd.DataFrame(rows[1:], columns=rows[0]).set_index(rows[0][0]))
 
 mqnet_report_main = console(mqnet_report)

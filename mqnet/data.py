@@ -321,6 +321,7 @@ def known_classes(classes, source:Source) -> np.ndarray:
     require(len(set(ids)) == len(ids) and 2 <= len(ids) < K, f"classes {list(classes)!r} must name 2 to {K - 1} distinct classes of {source.name}.")
     return np.sort(np.asarray(ids, dtype=np.int64))
 
+# %% ../nbs/01_data.ipynb #5884ac34
 def _split_dataset(name, n_in, noise, seed, root, download, holdout=0, mismatch=None, classes=None):
     if mismatch is None: check_noise(noise)
     else: check_mismatch(mismatch)

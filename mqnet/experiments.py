@@ -143,6 +143,7 @@ def run_job(spec:dict) -> dict:
     gpu = os.environ.get('CUDA_VISIBLE_DEVICES') if al.train.device != 'cpu' and gpu_count() else None
     return dict(folder=str(d), acc=float(h.test_acc.iloc[-1]), seconds=time.perf_counter() - t0, ran=True, gpu=gpu)
 
+# %% ../nbs/08_experiments.ipynb #f7d3ac81
 def csi_job(spec:dict) -> str:
     "The CSI embeddings of one pool (`data` spec) in every configuration `cfgs` its runs need, trained into `csi_cache` (or found there) with the runs' `threads`; the pool's `key`."
     _pin_gpu()
@@ -200,6 +201,7 @@ def _local_pool(workers:int, start:str='spawn') -> Executor:
     ctx = mp.get_context('fork' if fork else 'spawn')
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(), ctx.Value('i', 0), gpus))
 
+# %% ../nbs/08_experiments.ipynb #1b9112ec
 def _csi_pools(todo) -> list:
     "Each pool of `todo` whose strategies need CSI, once, with the CSI configurations they need: [(spec, [config, ...]), ...]."
     pools = {}
@@ -241,7 +243,6 @@ def _play(todo, ex:Executor, kw:dict, csi_cache, report) -> dict:
                     else: failed[str(r[1])] = (err, 0); report(r, err)
             elif err is not None: failed[str(what[1])] = (err, times_ran(err))
     return failed
-
 
 # %% ../nbs/08_experiments.ipynb #3554efb6
 class GridFailed(Exception):

@@ -181,13 +181,17 @@ def write_report(src, out=None, seed:int=0) -> list:
             if field not in dm or dm[field].isna().all(): continue
             g = plot_classes(dm, field, seed=seed, title=f'{data}, seed {seed} (each seed is another class split)')
             files.append(save_figure(g.figure, out/f'{field}_{data}.png')); plt.close(g.figure)
-    if src.is_dir() and len(res):
-        recs = [r for r in found if r['setup'] in ('digits', res.dataset.iloc[0])]
-        for by in ('round', 'noise'):
-            rs = [r for r in recs if by == 'round' and r['noise'] == 0.4 or by == 'noise']
-            if any(r['seed'] == seed for r in rs):
-                vals = None if by == 'noise' else sorted({r['round'] for r in rs if r['seed'] == seed})[::3]
-                fig, slopes = plot_landscapes(rs, by=by, values=vals, seed=seed)
-                files.append(save_figure(fig, out/f'landscape_by_{by}.png')); plt.close(fig)
-                put(f'landscape_by_{by}.csv', slopes.to_csv(index=False))
+    if src.is_dir() and len(res): _write_landscapes(found, res.dataset.iloc[0], out, seed, files, put)
     return files
+
+# %% ../nbs/09_figures.ipynb #a6777b8b
+def _write_landscapes(found:list, dataset:str, out:Path, seed:int, files:list, put):
+    "MQ-Net's Φ over (I, P) by round (at 40% noise) and by noise ratio, for `seed`'s runs among the checkpoints `found`: figures and tangent slopes."
+    recs = [r for r in found if r['setup'] in ('digits', dataset)]
+    for by in ('round', 'noise'):
+        rs = [r for r in recs if by == 'round' and r['noise'] == 0.4 or by == 'noise']
+        if any(r['seed'] == seed for r in rs):
+            vals = None if by == 'noise' else sorted({r['round'] for r in rs if r['seed'] == seed})[::3]
+            fig, slopes = plot_landscapes(rs, by=by, values=vals, seed=seed)
+            files.append(save_figure(fig, out/f'landscape_by_{by}.png')); plt.close(fig)
+            put(f'landscape_by_{by}.csv', slopes.to_csv(index=False))

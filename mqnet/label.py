@@ -298,6 +298,7 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
     phase('writing the next query')
     return _tell(al, task, *_write_query(al, task, out, given), shown)
 
+# %% ../nbs/10_label.ipynb #bdfad230
 def mqnet_label(images:str=None,      # folder of your images (any depth); an image is named by its path relative to it
                 labels:str=None,      # CSV of path,label rows labeled so far (a class name, or ood); its class names are the IN classes
                 out:str=None,         # run folder: queries, labels.csv, history.csv and the checkpoint

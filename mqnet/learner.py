@@ -269,6 +269,7 @@ def fp32_scores(learn:Learner) -> Learner:
     learn.remove_cbs([c for c in learn.cbs if isinstance(c, MixedPrecision)])
     return learn
 
+# %% ../nbs/02_learner.ipynb #1a4c5693
 def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None, cbs=(), modules:dict|None=None) -> Learner:
     "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`; `cbs` add to its training, `modules` (name → `f(model)`) add trained parts to the model."
     require(arch == 'auto' or arch in ARCHS, f"arch {arch!r} is unknown; use 'auto' or one of {', '.join(ARCHS)}.")

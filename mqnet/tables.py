@@ -44,6 +44,7 @@ def final_round(df:pd.DataFrame) -> pd.DataFrame:
     keys = _run_keys(df)
     return df[df['round'] == df.groupby(keys, dropna=False)['round'].transform('max')]
 
+# %% ../nbs/08a_tables.ipynb #877896db
 def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') -> pd.DataFrame:
     "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise ratio or mismatch share), best in bold, and `reference`'s % improvement over the best other method."
     require(len(df) > 0, "there are no results to summarise.")
@@ -108,6 +109,7 @@ def _pairs(s:pd.DataFrame, a:str, b:str, conf:float) -> pd.DataFrame:
         rows.append(dict(zip(keys, k), a=a, b=b, **st, mde=min_detectable_effect(st['sd'], st['n'], conf), seeds=','.join(map(str, sorted(g.seed)))))
     return pd.DataFrame(rows, columns=keys + ['a', 'b', 'n', 'mean', 'lo', 'hi', 'sd', 'p', 'mde', 'seeds'])
 
+# %% ../nbs/08a_tables.ipynb #7601f49a
 def paired(df:pd.DataFrame, a:str, b:str, field:str='test_acc', measure:str='final', conf:float=0.95) -> pd.DataFrame:
     "Per setting where both ran: `a` − `b` in points, paired on the seed (the same split and pool), its mean, Student-t interval, spread, p, minimum detectable effect and seeds."
     return _pairs(run_scores(df, field, measure), a, b, conf)
@@ -181,6 +183,7 @@ def _growth(s:pd.DataFrame, refs:dict, a:str, conf:float):
     d = (lead[t[-1]] - lead[t[0]]).dropna()
     return (f'{t[-1]:.0%} − {t[0]:.0%} noise', paired_interval(d.values, conf)) if len(d) else None
 
+# %% ../nbs/08a_tables.ipynb #c017274d
 def claim_verdicts(df:pd.DataFrame, claims=CLAIMS, conf:float=0.95) -> pd.DataFrame:
     """Each claim "A above B" of `claims` at each setting where both ran: A − B in points paired on the seed, for final accuracy and AULC, as
     'mean [lo, hi]', with its verdict (`verdict`), the seeds and the minimum detectable effect; and "MQ-Net's lead over the best baseline grows with the noise"."""
@@ -277,6 +280,7 @@ def _paired_tables(d:pd.DataFrame, name:str) -> dict:
     out[f'wtl_{name}'] = win_tie_loss(d)
     return out
 
+# %% ../nbs/08a_tables.ipynb #7a67d721
 def paper_tables(df:pd.DataFrame, noise:float=0.4) -> dict:
     "Every table of the paper's results section that `df` has data for, by name."
     df = _with_defaults(df)

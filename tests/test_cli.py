@@ -16,10 +16,19 @@ def test_pool_summary(cli):
     assert rc == 0, err
     assert 'OpenSetData(digits, split: 4 IN classes' in out and 'noise 40.0%' in out and 'c_in=1, c_ood=1' in out
 
+def test_help_is_grouped(cli):
+    rc, out, err = cli('mqnet_run', '--help')
+    assert rc == 0, err
+    heads = [l.rstrip(':') for l in out.splitlines() if l and not l.startswith(' ') and l.endswith(':')]
+    assert heads[-5:] == ['data', 'protocol', 'methods', 'engine', 'output'], heads
+    body = out.split('options:')[1]                               # past the usage line
+    assert body.index('--mismatch') > body.index('protocol:') > body.index('--dataset') and body.index('--jobs') > body.index('engine:')
+
 def test_run_end_to_end_and_deterministic(cli, tmp_path):
     rc, out, err = cli(*RUN, '--methods', 'mqnet,conf,random', '--out', str(tmp_path/'a'))
     assert rc == 0, err
     assert 'test accuracy (%) by round' in out and 'final test accuracy (%)' in out and 'mean query IN ratio' in out
+    assert '**' not in out and ' *' in out                        # plain text in the terminal: the best marked with *, no Markdown
     table = out.split('test accuracy (%) by round')[1].split('final test accuracy')[0]
     accs = [float(w) for line in table.splitlines()[3:] for w in line.split()[1:]]
     assert accs and all(0 <= a <= 100 for a in accs), table        # the per-round table is in %, as its title says
