@@ -1,8 +1,9 @@
-"""Render nbs/index.ipynb to README.md (what `nbdev_readme` does where Quarto exists).
+"""Render nbs/index.ipynb to README.md and nbs/11_results.ipynb to RESULTS.md (what `nbdev_readme` does where Quarto exists).
 
-The notebook is executed with execnb so the README shows real outputs; `#| hide` cells are left out.
+Each notebook is executed with execnb so the page shows real outputs (cells marked `#| eval: false`, which nbdev_test
+skips, run here too: the README's quick start runs mqnet_run); `#| hide` cells are left out.
 Usage: python .ci/readme.py [--check]
-  --check: fail if README.md's prose and code differ from the notebook's (outputs are not compared:
+  --check: fail if a page's prose and code differ from its notebook's (outputs are not compared:
            they are computed, and the last digits of a float may differ between CPUs).
 """
 import re, sys, os
@@ -16,13 +17,15 @@ def _hidden(src): return bool(re.search(r'^#\|\s*hide\b', src, re.M))
 
 _out = re.compile(r'\n\n(```text\n.*?\n```|<!-- output -->.*?<!-- /output -->)(?=\n)', re.S)   # an output and the blank line before it
 
-def render(execute=True) -> str:
-    nb = read_nb(root/'nbs'/'index.ipynb')
+PAGES = {'index.ipynb': 'README.md', '11_results.ipynb': 'RESULTS.md'}
+
+def render(name='index.ipynb', execute=True) -> str:
+    nb = read_nb(root/'nbs'/name)
     if execute:
         cwd = os.getcwd(); os.chdir(root/'nbs')
         try: CaptureShell().run_all(nb, exc_stop=True)
         finally: os.chdir(cwd)
-    parts = ['<!-- generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file -->']
+    parts = [f'<!-- generated from nbs/{name} by .ci/readme.py: edit the notebook, not this file -->']
     for c in nb.cells:
         src = ''.join(c.source).strip()
         if c.cell_type == 'markdown': parts.append(src); continue
@@ -38,8 +41,9 @@ def render(execute=True) -> str:
     return '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
-    dst = root/'README.md'
-    if '--check' in sys.argv:
-        if not dst.exists() or _out.sub('', dst.read_text()) != _out.sub('', render(execute=False)):
-            sys.exit("README.md is out of date with nbs/index.ipynb: run `python .ci/readme.py`.")
-    else: dst.write_text(render())
+    for name, page in PAGES.items():
+        dst = root/page
+        if '--check' in sys.argv:
+            if not dst.exists() or _out.sub('', dst.read_text()) != _out.sub('', render(name, execute=False)):
+                sys.exit(f"{page} is out of date with nbs/{name}: run `python .ci/readme.py`.")
+        else: dst.write_text(render(name))

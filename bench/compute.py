@@ -12,6 +12,11 @@ Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_
     python bench/compute.py [--quick] [--walltime 3] [--only-walltime]
 """
 import argparse, os, platform, subprocess, tempfile, time
+
+def cpu_model() -> str:
+    "The CPU's model name (Linux: /proc/cpuinfo), or the machine type where it cannot be read."
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from mqnet.strategies import kcenter_greedy, badge_select
@@ -43,7 +48,7 @@ def walltime(n:int):
     `rest` is what the workers spent outside the rounds (CSI training, start-up, data, checkpoints): cores x wall - rounds."""
     import mqnet
     from mqnet.experiments import default_jobs
-    info = dict(device=platform.processor() or platform.machine(), cores=os.cpu_count(), jobs=default_jobs(), torch=torch.__version__, mqnet=mqnet.__version__)
+    info = dict(device=platform.processor() or platform.machine(), cpu=cpu_model(), cores=os.cpu_count(), jobs=default_jobs(), torch=torch.__version__, mqnet=mqnet.__version__)
     rows, phase = [], ['t_train', 't_score', 't_select', 't_meta']
     for i in range(n):
         with tempfile.TemporaryDirectory() as tmp:
