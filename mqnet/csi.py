@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_csi.ipynb #ed46d74d
 from __future__ import annotations
-import hashlib, inspect, json, math, os
+import hashlib, inspect, json, math, os, sys, time
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -186,11 +186,14 @@ def csi_embeddings(data, cfg:CSIConfig|None=None, cache:str|Path|None|bool=None)
     default = Path(os.environ['MQNET_CACHE'])/'csi' if os.environ.get('MQNET_CACHE') else Path.home()/'.mqnet'/'csi'
     path = None if cache is False else Path(cache or default)/f'{data.name}-{csi_key(data, cfg)}.pt'
     if path is not None and path.exists():
-        advice = f"move it out of {str(path.parent)!r} to train the embeddings anew."
-        z = safe_load(path, advice); n = len(data.y) + data.n_val
-        require(isinstance(z, torch.Tensor) and z.ndim == 2 and len(z) == n and z.is_floating_point(),
-                f"{str(path)!r} is not the CSI cache entry of this pool ({n} embeddings expected); {advice}")
-        return z
+        n = len(data.y) + data.n_val
+        try:
+            z = safe_load(path, 'it is set aside.')
+            require(isinstance(z, torch.Tensor) and z.ndim == 2 and len(z) == n and z.is_floating_point(), f"{str(path)!r} is not the CSI cache entry of this pool ({n} embeddings expected).")
+            return z
+        except ValueError as e:                                          # a damaged or foreign entry: kept beside, never loaded, and trained anew
+            aside = path.with_name(path.name + f'.bad-{time.time_ns()}'); path.rename(aside)
+            print(f"mqnet: {str(e).split(';')[0].rstrip('.')}; set aside as {aside.name}, and the embeddings are trained anew.", file=sys.stderr)
     learn = train_csi(data.x, cfg)
     z = torch.cat([embed(learn, data.x)] + ([embed(learn, data.x_val)] if data.n_val else [])).float().cpu()
     if path is not None: atomic_save(z, path)

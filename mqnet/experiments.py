@@ -17,7 +17,7 @@ from .data import split_dataset, cross_dataset, from_spec, check_source, check_n
 from .strategies import get_strategy
 from .csi import csi_embeddings, default_csi
 from .learner import default_train, check_iters
-from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint
+from .loop import ActiveLearning, check_rounds, RECORD, STATE, HISTORY, PAPER_BUDGETS, _load_checkpoint, sync_history
 
 # %% auto #0
 __all__ = ['run_dir', 'default_holdout', 'check_grid', 'run_columns', 'load_results', 'run_job', 'csi_job', 'default_jobs',
@@ -69,7 +69,7 @@ def _new_run(data, method, seed, d, rounds, budget, c_in, c_ood, iters, csi_cach
     return ActiveLearning(data, method, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, seed=seed, out=d, train=train, csi_cache=csi_cache,
                           progress=False, threads=threads, csi=csi)
 
-def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise', classes=None):
+def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, holdout=None, fresh=False, protocol='noise', classes=None, log=None):
     "Each run's ActiveLearning, checked against its folder before anything runs: ('new' | 'resume' | 'done' | 'fresh', folder, run)."
     runs = []
     for ds in datasets:
@@ -84,6 +84,7 @@ def _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw:dict, hol
                         sd = _load_checkpoint(d)
                         al._require_same(sd['config'], "use another out folder (--out), or start it over with --fresh (fresh=True).")
                         require(resume, f"{str(d)!r} already holds this run; pass resume=True to continue or reuse it.")
+                        if (said := sync_history(d, sd['history'])) and log: log(said)   # the view follows its checkpoint
                         if len(sd['history']) >= kw['rounds']: runs.append(('done', d, None)); continue
                         runs.append(('resume', d, ActiveLearning.resume(d, data=data, rounds=kw['rounds'], csi_cache=kw['csi_cache'], progress=False)))
                     else: al._check_initial(); runs.append(('new', d, al))
@@ -300,7 +301,7 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     require(start in ('spawn', 'fork'), f"start {start!r} is unknown; use 'spawn' or 'fork'.")
     kw = dict(rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, iters=iters, csi_cache=csi_cache, threads=int(threads), csi_steps=csi_steps)
     require(classes is None or ood is None, f"classes {classes!r} fixes the known classes of a split; a cross-dataset grid (ood {ood!r}) keeps every class.")
-    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol, classes)
+    runs = _plan(out, datasets, methods, noises, seeds, ood, root, resume, kw, holdout, fresh, protocol, classes, log)
     for kind, d, _ in runs:
         if kind == 'fresh': shutil.rmtree(d)
     todo = sorted([(kind, d, al) for kind, d, al in runs if kind != 'done'], key=lambda r: not _heavy(r[2]))   # the longest runs first

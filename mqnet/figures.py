@@ -15,7 +15,7 @@ from .core import require, atomic_write
 from .metanet import MonotoneMLP, meta_score_landscape
 from .strategies import PAPER_METHODS
 from .experiments import load_results, run_columns
-from .loop import _load_checkpoint
+from .loop import _load_checkpoint, sync_history, STATE
 from .tables import paper_tables, to_markdown, setup_label, paired_interval, SETTING
 
 # %% auto #0
@@ -147,6 +147,8 @@ def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, s
 def write_report(src, out=None, seed:int=0) -> list:
     "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out`; the files written."
     src = Path(src); require(src.exists(), f"{str(src)!r} does not exist; give a folder of runs or a results.csv.")
+    for p in sorted(src.rglob(STATE)) if src.is_dir() else []:          # each run's history.csv as its checkpoint says
+        if said := sync_history(p.parent, _load_checkpoint(p.parent)['history']): print(said)
     res = load_results(src); require(len(res) > 0, f"{str(src)!r} holds no results yet; run mqnet_run or run_grid first.")
     out = Path(out) if out is not None else (src.parent if src.is_file() else src)/'report'
     found = landscapes(src) if src.is_dir() else []                   # every checkpoint read (a foreign one refused) before a file is written

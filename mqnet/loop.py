@@ -21,7 +21,7 @@ import mqnet.detectors   # registers lfosa, eoal, eaoa and mqnet-detector with g
 # %% auto #0
 __all__ = ['PAPER_BUDGETS', 'PAPER_INITIAL', 'MISMATCH_BUDGETS', 'RECORD', 'STATE', 'HISTORY', 'default_budget',
            'default_initial', 'ALCallback', 'class_counts', 'balance', 'class_accuracy', 'check_rounds',
-           'ActiveLearning']
+           'ActiveLearning', 'sync_history']
 
 # %% ../nbs/07_loop.ipynb #38045f65
 PAPER_BUDGETS = {'cifar10': 500, 'cifar100': 500, 'svhn': 500, 'fashion': 500, 'imagenet': 1000, 'digits': 4, 'mnist1d': 50}
@@ -139,6 +139,22 @@ def _load_checkpoint(out:Path) -> dict:
     sd = safe_load(p, advice)
     require(isinstance(sd, dict) and {'config', 'round', 'pool', 'strategy', 'history'} <= set(sd), f"{str(p)!r} is not an mqnet checkpoint (fields missing); {advice}")
     return sd
+
+# %% ../nbs/07_loop.ipynb #0ef5e410
+def sync_history(out, history:list) -> str|None:
+    "Rewrite `out`/history.csv from the checkpoint's `history` when it is missing, unreadable or disagrees with it; what was done (None: it agreed)."
+    p = Path(out)/HISTORY; want = pd.DataFrame(history, columns=RECORD)
+    try: have = pd.read_csv(p) if p.exists() and p.stat().st_size else None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError): have = None
+    cols = [c for c in RECORD if any(c in r for r in history)]           # the fields this run recorded (older runs have fewer)
+    if have is not None and len(have) == len(want) and set(cols) <= set(have.columns):
+        try:
+            for c in cols: pd.testing.assert_series_equal(have[c], want[c], check_dtype=False, check_names=False, check_exact=True)
+            return None
+        except AssertionError: pass
+    atomic_write(p, want.to_csv(index=False))
+    why = 'was missing or unreadable' if have is None else f'disagreed with the checkpoint ({len(have)} rows, the checkpoint {len(want)})'
+    return f"{p} {why}: rewritten from the checkpoint."
 
 # %% ../nbs/07_loop.ipynb #c09492e0
 @patch
