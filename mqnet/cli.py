@@ -10,7 +10,7 @@ import pandas as pd, torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
 from fastcore.script import anno_parser, Param
 from fastcore.docments import docments
-from .core import require
+from .core import require, check_writable
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
@@ -21,12 +21,16 @@ __all__ = ['RUN_GROUPS', 'mqnet_report_main', 'cli_errors', 'grouped_parser', 'c
 
 # %% ../nbs/08b_cli.ipynb #a9338a1c
 def cli_errors(f):
-    "Turn a `ValueError` from `f` into one line on stderr and exit code 2."
+    "Turn a `ValueError` from `f` into one line on stderr and exit code 2; an `OSError` (a full disk, a file that cannot be written) too."
     @functools.wraps(f)
     def _f(*args, **kwargs):
         try: return f(*args, **kwargs)
         except ValueError as e:
             print(f"{f.__name__}: error: {e}", file=sys.stderr); sys.exit(2)
+        except OSError as e:
+            where = f" ({e.filename})" if e.filename else ''
+            print(f"{f.__name__}: error: {e.strerror or e}{where}; nothing was half-written (every file is replaced whole), so the same command continues once this is fixed.", file=sys.stderr)
+            sys.exit(2)
     return _f
 
 def _underscored(argv):
@@ -118,6 +122,7 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     parallel = (isinstance(j, int) and j > 1) or dask is not None
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
     check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood, threads, csi_steps)   # bad values refused before a cluster starts
+    check_writable(out, '--out')
     ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
     failed = None
     try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,

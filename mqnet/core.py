@@ -11,7 +11,8 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['require', 'check_seed', 'set_seed', 'rng', 'check_threads', 'torch_threads', 'gpu_count', 'get_device', 'input_kind',
-           'preset_name', 'from_preset', 'is_plain', 'safe_load', 'atomic_write', 'atomic_save', 'Timings']
+           'preset_name', 'from_preset', 'is_plain', 'safe_load', 'atomic_write', 'atomic_save', 'check_writable',
+           'Timings']
 
 # %% ../nbs/00_core.ipynb #6af91528
 def require(cond, msg:str):
@@ -130,6 +131,13 @@ def atomic_save(obj, path):
     "`torch.save` of `obj` (tensors and plain data, see `is_plain`) to `path`, atomically."
     require(is_plain(obj), f"only tensors and plain data are saved (to {str(path)!r}), so that loading it runs no code; got a {type(obj).__name__} holding something else.")
     buf = io.BytesIO(); torch.save(obj, buf); atomic_write(path, buf.getvalue())
+
+# %% ../nbs/00_core.ipynb #45a4efca
+def check_writable(folder, what:str='out'):
+    "Refuse a `folder` that could not be made or written to (its nearest existing ancestor is a file, or not writable), without writing anything."
+    p = Path(folder).absolute()
+    while not p.exists(): p = p.parent
+    require(p.is_dir() and os.access(p, os.W_OK | os.X_OK), f"{what} {str(folder)!r} cannot be written: {str(p)!r} is {'a file' if not p.is_dir() else 'not writable'}; give a folder you can write to.")
 
 # %% ../nbs/00_core.ipynb #159beb63
 class Timings(dict):

@@ -104,7 +104,10 @@ def load_results(out) -> pd.DataFrame:
     "Every round of every run under `out` (or a `results.csv` already gathered), as one table."
     out = Path(out)
     if out.is_file():
-        df = pd.read_csv(out)
+        try: df = pd.read_csv(out)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e: raise ValueError(f"{str(out)!r} cannot be read as a CSV ({type(e).__name__}); give a results.csv that run_grid or mqnet_run wrote.") from None
+        missing = [c for c in ('dataset', 'method', 'noise', 'seed', 'round', 'test_acc') if c not in df]
+        require(not missing, f"{str(out)!r} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; give a results.csv that run_grid or mqnet_run wrote.")
         return df.assign(ood=df['ood'].fillna('').astype(str)) if 'ood' in df else df
     keep = lambda c: {k: v for k, v in c.items() if k not in ('data', 'folder_method')}
     hs = [pd.read_csv(p).assign(**keep(run_columns(p.parent))) for p in sorted(out.rglob(HISTORY)) if len(p.relative_to(out).parts) >= 5]

@@ -4,7 +4,8 @@
 
 # %% ../nbs/10_label.ipynb #268aec76
 from __future__ import annotations
-import csv, io, json, os, shlex
+import csv, io, json, os, shlex, warnings
+warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the labeler's concern
 from contextlib import contextmanager
 try: import fcntl
 except ImportError: fcntl = None                                       # no advisory locks on this system (Windows): runs are not guarded
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd, torch
-from .core import require, atomic_write, check_seed, input_kind, gpu_count, torch_threads
+from .core import require, atomic_write, check_seed, input_kind, gpu_count, torch_threads, check_writable
 from .data import OpenSetData, OOD, UNLABELED, check_costs, check_budget
 from .learner import TrainConfig, default_train, check_iters
 from .csi import CSIConfig, default_csi
@@ -110,7 +111,8 @@ def label_ids(rows, classes, name:str='labels') -> dict:
     for n, p, lab in rows:
         if not lab: continue
         if lab.lower() == 'ood': out[p] = OOD; continue
-        require(lab in classes, f"row {n} of {name}: label {lab!r} is unknown; use one of {', '.join(classes)}, or ood.")
+        near = [c for c in classes if c.lower().replace(' ', '') == lab.lower().replace(' ', '')]
+        require(lab in classes, f"row {n} of {name}: label {lab!r} is unknown" + (f" (the class is spelled {near[0]!r})" if near else '') + f"; use one of {', '.join(classes)}, or ood.")
         out[p] = classes.index(lab)
     return out
 
@@ -129,6 +131,10 @@ def label_task(images, labels, test=None, size:int|None=None, seed:int=0, exclud
     known = set(paths)
     given = read_labels(labels, known)
     classes = tuple(sorted({lab for _, _, lab in given if lab and lab.lower() != 'ood'}))
+    seen = {}
+    for c in classes:                                                   # 'Zero' and 'zero', or 'ze ro': one class spelled two ways
+        require((k := c.lower().replace(' ', '')) not in seen, f"{Path(labels).name} spells one class two ways, {seen.get(k)!r} and {c!r} (they differ only by case or spaces); use one spelling.")
+        seen[k] = c
     require(len(classes) >= 2, f"{Path(labels).name} names {len(classes)} IN class{'' if len(classes) == 1 else 'es'} ({', '.join(classes) or 'none'}); label examples of at least two classes (and ood for the rest).")
     test_ids = label_ids(read_labels(test, known), classes, Path(test).name) if test else {}
     require(OOD not in test_ids.values(), f"{Path(test).name if test else ''} labels an image ood; the test set holds IN images only.")
@@ -228,6 +234,7 @@ def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, si
     "Refuse a bad argument, or a run folder made with other arguments, before anything is read or written; the arguments as recorded."
     for nm, v in (('images', images), ('labels', labels), ('out', out)):
         require(v, f"{nm} is required: mqnet_label --images DIR --labels CSV --out RUN.")
+    check_writable(out, 'out')
     get_strategy(method); check_costs(c_in, c_ood); check_seed(seed)
     if budget is not None: check_budget(budget, c_in, c_ood)
     if size is not None: require(isinstance(size, (int, np.integer)) and size >= 8, f"size {size!r} must be an integer of at least 8 (pixels a side).")
@@ -279,6 +286,9 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
     else:
         try: al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
         except ValueError as e:
+            if 'cannot be read' in str(e) or 'not an mqnet checkpoint' in str(e) or 'other than tensors' in str(e):   # a damaged checkpoint: the labels are safe
+                raise ValueError(f"{str(Path(out)/STATE)!r} cannot be used ({str(e).split(': ')[-1].split(';')[0]}); every label you gave is in "
+                                 f"{str(Path(out)/'labels.csv')!r}: start a new run from them with --labels {str(Path(out)/'labels.csv')!r} and another --out.") from None
             if 'differs in pool' not in str(e): raise
             raise ValueError(f"the images under {args['images']} are not those the run was started with (an image was added, deleted or changed); "
                              f"put them back as they were, or start a new run with another --out.") from None

@@ -185,6 +185,14 @@ def test_report_writes_tables_and_figures(cli, tmp_path):
     assert rc == 0, err
     assert (tmp_path/'again'/'table1_digits.md').read_text() == (rep/'table1_digits.md').read_text()   # byte for byte
 
+def test_unwritable_out_and_report_csv_missing_columns(cli, tmp_path):
+    (tmp_path/'file').write_text('not a folder')
+    rc, out, err = cli('mqnet_run', '--out', str(tmp_path/'file'/'runs'))
+    assert rc == 2 and "--out" in err and "cannot be written:" in err and 'is a file' in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1
+    pd.DataFrame(dict(method=['conf'], seed=[0], test_acc=[.9])).to_csv(tmp_path/'res.csv', index=False)
+    rc, out, err = cli('mqnet_report', str(tmp_path/'res.csv'), '--out', str(tmp_path/'rep'))
+    assert rc == 2 and 'lacks the columns dataset, noise, round' in err and 'Traceback' not in err and not (tmp_path/'rep').exists()
+
 def test_report_bad_input(cli, tmp_path):
     rc, _, err = cli('mqnet_report', str(tmp_path/'nothing'))
     assert rc == 2 and 'does not exist' in err and 'Traceback' not in err

@@ -94,6 +94,9 @@ def test_partial_answers_and_answers_beyond_the_budget(cli, folder, tmp_path):
     ('no_images', "holds no readable image"),
     ('budget', "budget 1.0 is smaller than the cost of one label (2)"),
     ('other_args', "was made with other arguments (budget 10.0, now 12.0"),
+    ('two_spellings', "start.csv spells one class two ways, 'Zero' and 'zero' (they differ only by case or spaces); use one spelling."),
+    ('answer_case', "row 3 of query_001.csv: label 'Seven' is unknown; use one of"),
+    ('answer_spelling', "row 3 of query_001.csv: label 'ONE' is unknown (the class is spelled 'one')"),
 ])
 def test_bad_input_one_sentence_exit_2_nothing_written(cli, folder, tmp_path, case, message):
     root, truth = folder
@@ -106,6 +109,13 @@ def test_bad_input_one_sentence_exit_2_nothing_written(cli, folder, tmp_path, ca
         if case == 'unknown_answer':
             q = answer(run/'query_001.csv', truth); q.loc[1, 'label'] = 'seven'; q.to_csv(run/'query_001.csv', index=False)
         else: args[args.index('--budget') + 1] = '12'
+    elif case in ('answer_case', 'answer_spelling'):
+        assert cli(*base)[0] == 0
+        q = answer(run/'query_001.csv', truth); q.loc[1, 'label'] = 'Seven' if case == 'answer_case' else 'ONE'; q.to_csv(run/'query_001.csv', index=False)
+    elif case == 'two_spellings':
+        rows = pd.read_csv(root/'start.csv', keep_default_na=False); extra = next(p for p in sorted(truth) if truth[p] == 0 and p not in set(rows.path))
+        pd.concat([rows, pd.DataFrame(dict(path=[extra], label=[' Zero']))]).to_csv(tmp_path/'start.csv', index=False)
+        args[args.index('--labels') + 1] = str(tmp_path/'start.csv')
     elif case == 'path_outside':
         write_csv(tmp_path/'bad.csv', [('elsewhere/x.png', 'one')]); args[args.index('--labels') + 1] = str(tmp_path/'bad.csv')
     elif case == 'one_class':
@@ -204,3 +214,18 @@ def test_file_names_with_commas_and_quotes(cli, tmp_path):
     assert rc == 0 and 'Round 2' in out, err
     labels = pd.read_csv(tmp_path/'run'/'labels.csv', keep_default_na=False)
     assert set(q.path) <= set(labels.path) and set(first) <= set(labels.path) and len(labels) == 16 + 6
+
+
+def test_damaged_checkpoint_keeps_the_labels_and_no_warnings(cli_env, folder, tmp_path):
+    "A damaged state.pt of a labeling run: one sentence pointing at labels.csv (nothing deleted); with Python's warnings on, stderr holds that sentence only."
+    import subprocess
+    root, truth = folder
+    initial_labels(root, truth)
+    env = {k: v for k, v in cli_env.items() if k != 'PYTHONWARNINGS'}
+    run1 = lambda: subprocess.run(_cmd(root, tmp_path/'run'), capture_output=True, text=True, env=env)
+    assert run1().returncode == 0
+    (tmp_path/'run'/'state.pt').write_bytes(b'not a checkpoint')
+    p = run1()
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert 'cannot be used' in p.stderr and "every label you gave is in" in p.stderr and "start a new run from them with --labels" in p.stderr
+    assert (tmp_path/'run'/'labels.csv').exists() and (tmp_path/'run'/'state.pt').read_bytes() == b'not a checkpoint'
