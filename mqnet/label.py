@@ -47,22 +47,25 @@ def load_images(images, paths, size:int|None=None) -> tuple:
     "(x, paths): the readable images among `paths` under `images` as uint8 N×C×S×S, and their paths; S = `size`, or the median shorter side (at most 64)."
     from PIL import Image
     import torchvision.transforms.functional as TF
-    def read(p):
+    def head(p):                                                        # size and mode from the header: no pixels read
         try:
-            with Image.open(Path(images)/p) as im: im.load(); return im.copy()
+            with Image.open(Path(images)/p) as im: return im.size, im.mode
         except Exception: return None
-    with ThreadPoolExecutor(8) as ex: ims = list(ex.map(read, paths))
-    ok = [i for i, im in enumerate(ims) if im is not None]
+    with ThreadPoolExecutor(8) as ex: heads = list(ex.map(head, paths))
+    ok = [i for i, h in enumerate(heads) if h is not None]
     require(ok, f"images folder {str(images)!r} holds no readable image (looked for {', '.join(IMAGE_SUFFIXES)} files at any depth).")
-    ims, paths = [ims[i] for i in ok], [paths[i] for i in ok]
-    size = int(size or min(64, int(np.median([min(im.size) for im in ims]))))
+    heads, paths = [heads[i] for i in ok], [paths[i] for i in ok]
+    size = int(size or min(64, int(np.median([min(s) for s, _ in heads]))))
     require(size >= 8, f"size {size!r} is too small; images are brought to at least 8 px a side (--size).")
-    grey = all(im.mode in ('1', 'L', 'I', 'I;16', 'F') for im in ims)
-    def fit(im):
-        im = im.convert('L' if grey else 'RGB')
-        a = np.asarray(TF.center_crop(TF.resize(im, size), size))
-        return a[None] if grey else a.transpose(2, 0, 1)
-    return np.stack([fit(im) for im in ims]).astype(np.uint8), paths
+    grey = all(m in ('1', 'L', 'I', 'I;16', 'F') for _, m in heads)
+    def fit(p):                                                         # each image read and brought to its size at once: only small arrays are kept
+        try:
+            with Image.open(Path(images)/p) as im: a = np.asarray(TF.center_crop(TF.resize(im.convert('L' if grey else 'RGB'), size), size))
+            return a[None] if grey else a.transpose(2, 0, 1)
+        except Exception: return None
+    with ThreadPoolExecutor(8) as ex: xs = list(ex.map(fit, paths))
+    keep = [i for i, a in enumerate(xs) if a is not None]                 # a file whose header reads but whose pixels do not: left out
+    return np.stack([xs[i] for i in keep]).astype(np.uint8), [paths[i] for i in keep]
 
 # %% ../nbs/10_label.ipynb #a41fb44c
 def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
