@@ -283,9 +283,10 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
     out = args['out']
     phase('reading the images and the labels')
     task = label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=out)
-    given = _given(out) or {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
+    first = {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
+    said = ''
     if not (Path(out)/STATE).exists():
-        phase('labeling the pool with your first labels'); al = _start(task, args, out)
+        phase('labeling the pool with your first labels'); al = _start(task, args, out); given = first
     else:
         try: al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
         except ValueError as e:
@@ -295,21 +296,26 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
             if 'differs in pool' not in str(e): raise
             raise ValueError(f"the images under {args['images']} are not those the run was started with (an image was added, deleted or changed); "
                              f"put them back as they were, or start a new run with another --out.") from None
+        given = dict(al.notes.get('given') or _given(out) or first)   # the checkpoint's record of every answer (runs before it kept them in labels.csv only)
+        if al.notes.get('given') and _given(out) != given:
+            _write_labels(out, given); said = f"{Path(out)/'labels.csv'} disagreed with the checkpoint; rewritten from it. "
         q = Path(out)/f'query_{al.round + 1:03d}.csv'
         if al.pending is not None and not q.exists():                  # a call cut off after its checkpoint, or a deleted query: the checkpoint holds the query
-            return _tell(al, task, *_write_query(al, task, out, given), shown, f"{q.name} was missing, so it was written again from the checkpoint. ")
-        if al.pending is not None:                                      # the last query's answers: record them, then charge them
+            _write_labels(out, given)
+            return _tell(al, task, *_write_query(al, task, out, given), shown, f"{said}{q.name} was missing, so it was written again from the checkpoint. ")
+        if al.pending is not None:                                      # the last query's answers: checked, then charged and committed with the round
             ranking, ids = _answers(al, task, out, given)
-            if not len(ranking): return f"{q} has no answers yet: fill in its label column, then run the same command again."
-            given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); _write_labels(out, given)
+            if not len(ranking): return f"{said}{q} has no answers yet: fill in its label column, then run the same command again."
+            given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); al.notes['given'] = given
             phase(f'charging your {len(ranking)} answers and updating {al.strategy.name}')
             with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
     phase('training the classifier and choosing the next query')
     with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
-    _write_labels(out, given); atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
-    al.save()                                                           # the checkpoint commits the round; the query is written from it (and again from it, if cut off)
+    al.notes['given'] = given; atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
+    al.save()                                                           # the checkpoint commits the round and every answer; the views are written from it after it
     phase('writing the next query')
-    return _tell(al, task, *_write_query(al, task, out, given), shown)
+    _write_labels(out, given)
+    return _tell(al, task, *_write_query(al, task, out, given), shown, said)
 
 # %% ../nbs/10_label.ipynb #bdfad230
 def mqnet_label(images:str=None,      # folder of your images (any depth); an image is named by its path relative to it

@@ -97,6 +97,7 @@ class ActiveLearning:
         self.history, self.round, self.record, self.state = [], 0, None, None
         self.csi = self.csi_semantic = self.csi_val = None
         self.pending = None          # a proposed round waiting for its answers (see `propose` and `settle`)
+        self.notes = {}              # plain data a caller keeps with the run, saved in its checkpoint (mqnet_label: every answer given)
 
     def config(self) -> dict:
         "What identifies this run (compared on resume)."
@@ -126,7 +127,8 @@ def save(self:ActiveLearning):
     "Write the checkpoint and `history.csv` of the run so far into `out`, atomically (nothing without `out`)."
     if self.out is None: return
     sd = dict(config=self.config(), round=self.round, pool=self.pool.state_dict(), strategy=self.strategy.state_dict(), history=self.history,
-              rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()), pending=_pending_state(self))
+              rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()), pending=_pending_state(self),
+              **({'notes': self.notes} if self.notes else {}))
     atomic_save(sd, self.out/STATE)
     atomic_write(self.out/HISTORY, pd.DataFrame(self.history, columns=RECORD).to_csv(index=False))
 
@@ -284,7 +286,7 @@ def resume(cls:ActiveLearning, out, data:OpenSetData|None=None, rounds:int|None=
                         c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']), threads=cfg.get('threads', 1), **kw)
     al._require_same(cfg, "resume it with the data and settings it was made with.")
     al.pool.load_state_dict(sd['pool']); al.strategy.load_state_dict(sd['strategy'])
-    al.history, al.round = list(sd['history']), int(sd['round'])
+    al.history, al.round, al.notes = list(sd['history']), int(sd['round']), dict(sd.get('notes', {}))
     _restore_pending(al, sd.get('pending'))
     rs = sd.get('rng')
     if rs: torch.set_rng_state(rs['torch']); np.random.set_state(rs['numpy']); random.setstate(rs['python'])

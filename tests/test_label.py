@@ -229,3 +229,18 @@ def test_damaged_checkpoint_keeps_the_labels_and_no_warnings(cli_env, folder, tm
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert 'cannot be used' in p.stderr and "every label you gave is in" in p.stderr and "start a new run from them with --labels" in p.stderr
     assert (tmp_path/'run'/'labels.csv').exists() and (tmp_path/'run'/'state.pt').read_bytes() == b'not a checkpoint'
+
+def test_labels_view_is_rebuilt_from_the_checkpoint(cli, folder, tmp_path):
+    "labels.csv is a view of the checkpoint, which holds every answer: emptied or edited by hand, it is rewritten from it, in one line."
+    root, truth = folder
+    initial_labels(root, truth)
+    run = tmp_path/'run'
+    assert cli(*_cmd(root, run))[0] == 0
+    answer(run/'query_001.csv', truth); assert cli(*_cmd(root, run))[0] == 0
+    full = (run/'labels.csv').read_text()
+    (run/'labels.csv').write_text('path,label\n')                     # every earlier answer dropped by hand
+    rc, out, err = cli(*_cmd(root, run))
+    assert rc == 0 and 'labels.csv disagreed with the checkpoint; rewritten from it.' in out and 'has no answers yet' in out, err
+    assert (run/'labels.csv').read_text() == full
+    answer(run/'query_002.csv', truth); assert cli(*_cmd(root, run))[0] == 0
+    assert len(pd.read_csv(run/'labels.csv')) == 40 + 10 + 10 and len(pd.read_csv(run/'history.csv')) == 2

@@ -42,7 +42,7 @@ def test_label_in_the_browser(cli, cli_env, images):
         assert rc == 2 and 'is in use by another mqnet_label' in err and 'Traceback' not in err
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import WebDriverWait
-        wait = lambda cond, t=30: WebDriverWait(drv, t).until(cond)
+        wait = lambda cond, t=120: WebDriverWait(drv, t).until(cond)     # generous: a busy 2-core machine
         drv.get(url.split('?')[0]); assert 'token' in drv.page_source                 # without the token: refused
         drv.get(url); wait(lambda d: 'row 1 of 8' in d.find_element(By.ID, 'where').text)
         classes = [b.text.split('\n')[-1] for b in drv.find_elements(By.CSS_SELECTOR, 'button[data-label]')][:-1]
