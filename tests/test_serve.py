@@ -50,12 +50,13 @@ def test_label_in_the_browser(cli, cli_env, images):
         order = ['one', 'three', 'two', 'zero']
         body = drv.find_element(By.TAG_NAME, 'body')
         def shown(): return drv.find_element(By.ID, 'where').text.split(': ', 1)[1].split(' — ')[0]
-        def key(k, row):
-            body.send_keys(k); wait(lambda d: f'row {row} of 8' in d.find_element(By.ID, 'where').text)
+        def key(k, row, answered=False):
+            "Press `k`, then wait until the page shows `row` (and, for the last row, which stays shown, its saved answer)."
+            body.send_keys(k); wait(lambda d: f'row {row} of 8' in (t := d.find_element(By.ID, 'where').text) and (not answered or ' — answered' in t))
         given = []
         for r in range(1, 9):
             p = shown(); lab = 'ood' if r > 6 else NAMES.get(truth[p], 'ood')        # the last two marked "none of these"
-            key('0' if lab == 'ood' else str(order.index(lab) + 1), min(r + 1, 8)); given.append((p, lab))
+            key('0' if lab == 'ood' else str(order.index(lab) + 1), min(r + 1, 8), answered=r == 8); given.append((p, lab))
             if r == 3:                                                                 # undo the third answer, then give it again
                 key('u', 3); assert ' — answered' not in drv.find_element(By.ID, 'where').text
                 q = pd.read_csv(root/'page'/'query_001.csv', keep_default_na=False); assert q.label[2] == ''
