@@ -4,12 +4,12 @@
 
 # %% ../nbs/10a_serve.ipynb #f49551d6
 from __future__ import annotations
-import csv, io, json, secrets, threading, time
+import io, secrets, threading, time
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 from .core import require
 from .loop import HISTORY, STATE, default_budget
-from .label import (label_task, label_round, run_lock, read_labels, _given, _write_csv, _csv_text)
+from .label import label_task, label_round, run_lock, read_labels, _given, _write_csv
 
 # %% auto #0
 __all__ = ['PAGE_STYLE', 'PAGE_BODY', 'PAGE_SCRIPT', 'LabelPage', 'page_state', 'page_answer', 'page_round', 'page_image',
@@ -48,7 +48,7 @@ def page_state(page:LabelPage) -> dict:
     rows = page.rows(); names = list(page.task.classes)
     given = dict(_given(page.out)); given.update({p: lab for p, lab in rows if lab})
     counts = {c: 0 for c in names + ['ood']}
-    for lab in given.values(): counts[lab.lower() if lab.lower() == 'ood' else lab] = counts.get(lab, 0) + 1
+    for lab in given.values(): k = 'ood' if lab.lower() == 'ood' else lab; counts[k] = counts.get(k, 0) + 1   # 'OOD' written by hand counts as ood
     h = page.out/HISTORY
     hist = pd.read_csv(h) if h.exists() and h.stat().st_size else pd.DataFrame(columns=['round', 'test_acc'])
     return dict(round=page.round, rows=[dict(path=p, label=lab) for p, lab in rows], classes=names, counts=counts, budget=page.budget,
