@@ -10,7 +10,8 @@ from .core import require, set_seed, from_preset
 
 # %% auto #0
 __all__ = ['NONNEG', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'new_metanet',
-           'train_metanet', 'sgd_step', 'meta_score', 'tangent_slope', 'meta_score_landscape']
+           'train_metanet', 'direct_ok', 'sgd_step', 'meta_score', 'direct_fit', 'tangent_slope',
+           'meta_score_landscape']
 
 # %% ../nbs/05_metanet.ipynb #01a02e0d
 def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
@@ -100,8 +101,8 @@ def new_metanet(d_in:int, cfg:MetaConfig) -> MonotoneMLP:
     return MonotoneMLP(d_in, cfg.hidden, cfg.constrained, cfg.nonneg, cfg.init)
 
 # %% ../nbs/05_metanet.ipynb #ba83770d
-def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=None) -> MonotoneMLP:
-    "Train Φ on a self-validation set: meta-inputs `z` (N×d, ⪰ 0) ranked by masked losses `target` (N)."
+def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=None, autograd:bool=False) -> MonotoneMLP:
+    "Train Φ on a self-validation set: meta-inputs `z` (N×d, ⪰ 0) ranked by masked losses `target` (N); `autograd`: never the written-out step."
     z = check_meta_input(z); t = torch.as_tensor(target).float().to(z.device)
     require(len(z) >= 2, f"the self-validation set has {len(z)} example(s); ranking needs at least 2.")
     require(t.shape == (len(z),), f"target has shape {tuple(t.shape)} but z has {len(z)} rows; one masked loss per example.")
@@ -112,6 +113,7 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
     params = list(net.parameters())
     opt = None if cfg.momentum == 0 and cfg.wd == 0 else torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.wd)
     g = torch.Generator().manual_seed(cfg.seed)
+    if not autograd and direct_ok(cfg): return direct_fit(net, z, t, cfg, g).eval()
     n = len(z); per = 2 * min(cfg.bs, n // 2)
     for epoch in range(cfg.epochs):
         lr = cfg.lr * (0.1 if epoch >= cfg.milestone * cfg.epochs else 1.)
@@ -128,6 +130,10 @@ def train_metanet(z, target, cfg:MetaConfig=MetaConfig(), net:MonotoneMLP|None=N
                 steps += 1
     return net.eval()
 
+def direct_ok(cfg:MetaConfig) -> bool:
+    "Whether `direct_fit` computes this configuration: plain SGD, every pair counted, the weights mapped by ReLU or not at all."
+    return cfg.momentum == 0 and cfg.wd == 0 and cfg.ties == 'negative' and (cfg.nonneg == 'relu' or not cfg.constrained)
+
 @torch.no_grad()
 def sgd_step(params:list, grads, lr:float):
     "Plain SGD (no momentum, no weight decay), p ← p − lr·g: what `torch.optim.SGD` computes then, without its per-step bookkeeping (the official preset's 10,000 steps a round)."
@@ -138,6 +144,38 @@ def meta_score(net:MonotoneMLP, z) -> torch.Tensor:
     "Φ(z) for a batch of meta-inputs, checked to be ⪰ 0."
     z = check_meta_input(z)
     return net(z.to(next(net.parameters()).device))
+
+# %% ../nbs/05_metanet.ipynb #d42bd1c3
+@torch.inference_mode()
+def direct_fit(net:MonotoneMLP, z:torch.Tensor, t:torch.Tensor, cfg:MetaConfig, g:torch.Generator) -> MonotoneMLP:
+    "`train_metanet`'s epochs for a configuration `direct_ok` accepts, the backward pass written out: the same bits as autograd's."
+    W1, b1, W2, b2 = (p.data for p in net.parameters())    # b2's gradient is Σg − Σg = 0: it never moves
+    relu = net.constrained
+    n, d = z.shape; per = 2 * min(cfg.bs, n // 2); h = per // 2; nb = n // per
+    A, H, GA = (z.new_empty(per, W1.shape[0]) for _ in range(3))     # buffers reused by every step
+    P, G, D = z.new_empty(per, 1), z.new_empty(per, 1), z.new_empty(h, 1)
+    Ai, Aj, Hi, Hj, GAi, GAj, Pi, Pj, Gi, Gj = A[:h], A[h:], H[:h], H[h:], GA[:h], GA[h:], P[:h], P[h:], G[:h], G[h:]
+    GAit, GAjt, Git = GAi.t(), GAj.t(), Gi.t()
+    gr, m = torch.ones((), device=z.device).expand(h, 1) / h, torch.tensor(cfg.margin, device=z.device)   # the mean's gradient; η
+    for epoch in range(cfg.epochs):
+        lr = cfg.lr * (0.1 if epoch >= cfg.milestone * cfg.epochs else 1.)
+        steps = 0
+        while steps == 0 or steps < cfg.min_steps:
+            perm = torch.randperm(n, generator=g).to(z.device)[:nb * per]
+            ts = t[perm].view(nb, 2, h, 1)
+            for (zi, zj), ns in zip(z[perm].view(nb, 2, h, d).unbind(0), torch.where(ts[:, 0] > ts[:, 1], -1., 1.).unbind(0)):
+                w1, w2 = (F.relu(W1), F.relu(W2)) if relu else (W1, W2)
+                w1t, w2t = w1.t(), w2.t()
+                torch.addmm(b1, zi, w1t, out=Ai); torch.addmm(b1, zj, w1t, out=Aj); torch.sigmoid(A, out=H)          # forward
+                torch.addmm(b2, Hi, w2t, out=Pi); torch.addmm(b2, Hj, w2t, out=Pj); torch.sub(Pi, Pj, out=D)
+                torch.mul(torch.ops.aten.threshold_backward(gr, torch.addcmul(m, ns, D), 0), ns, out=Gi); torch.neg(Gi, out=Gj)
+                gw2 = Git.mm(Hi).sub_(Git.mm(Hj))                                                                  # backward
+                torch.ops.aten.sigmoid_backward.grad_input(G.mm(w2), H, grad_input=GA)
+                gw1, gb1 = GAit.mm(zi).add_(GAjt.mm(zj)), GAi.sum(0).add_(GAj.sum(0))
+                if relu: gw1, gw2 = torch.ops.aten.threshold_backward(gw1, w1, 0), torch.ops.aten.threshold_backward(gw2, w2, 0)
+                W1.add_(gw1, alpha=-lr); b1.add_(gb1, alpha=-lr); W2.add_(gw2, alpha=-lr)
+                steps += 1
+    return net
 
 # %% ../nbs/05_metanet.ipynb #ec4d2b55
 def tangent_slope(net:MonotoneMLP, z:torch.Tensor) -> float:
