@@ -5,11 +5,15 @@
    ((score + select + meta) / round), a ratio measured within the same runs.
 2. Selection time as the pool grows (1k .. 1M feature rows, 128-d, budget 100): k-center greedy and
    BADGE's k-means++ seeding; both should grow linearly in the pool (k-center: pool x budget).
-3. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),
+3. MQ-Net's meta-net on one core (`--meta`): `train_metanet` with the official preset (10,000 steps) on self-validation sets of
+   the sizes rounds give (4: the default mqnet_run; 100: the separating benchmark; 500: Fashion in the paper's regime), the
+   autograd loop against the written-out step, median of 3; then `mqnet` rounds on Fashion-MNIST at 40% noise in the paper's
+   regime (the fashion grid's settings), their phases and the meta-net's share of a round. Writes meta_cpu.csv, meta_round_cpu.csv.
+4. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),
    each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it).
 Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_cpu.csv.
 
-    python bench/compute.py [--quick] [--walltime 3] [--only-walltime]
+    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta]
 """
 import argparse, os, platform, subprocess, tempfile, time
 
@@ -26,7 +30,7 @@ HERE = Path(__file__).parent/'results'
 def phases():
     df = pd.read_csv(HERE/'experiments.csv')
     df = df[df.c_ood == 1] if 'c_ood' in df else df
-    df['t_round'] = df[['t_train', 't_score', 't_select', 't_meta']].sum(1)
+    df['t_round'] = df[['t_train', 't_score', 't_select', 't_meta']].sum(axis=1)
     by = ['dataset', 'setup', 'method'] if 'setup' in df else ['dataset', 'method']
     t = df.groupby(by)[['t_train', 't_score', 't_select', 't_meta', 't_round']].median()
     t['own_share'] = (df.assign(own=df.t_score + df.t_select + df.t_meta).groupby(by).own.median() / t.t_round)
@@ -41,6 +45,28 @@ def select_scale(sizes, budget=100, d=128, k=4):
             t0 = time.perf_counter(); fn(); rows.append(dict(selector=name, pool=n, dim=d, budget=budget, seconds=time.perf_counter() - t0, **info))
     df = pd.DataFrame(rows); df.to_csv(HERE/'compute_select_scale.csv', index=False)
     print(df.pivot(index='selector', columns='pool', values='seconds').round(3).to_string())
+
+def meta(rounds:int=2, reps:int=3):
+    from mqnet.metanet import MetaConfig, train_metanet
+    from mqnet.experiments import run_grid
+    torch.set_num_threads(1)
+    info = dict(cpu=cpu_model(), cores=os.cpu_count(), threads=1, torch=torch.__version__)
+    rows, g = [], torch.Generator().manual_seed(0)
+    for n in (4, 100, 500):
+        z = torch.rand(n, 2, generator=g) * 3; t = torch.rand(n, generator=g) * (torch.arange(n) % 2)   # half IN
+        for ag in (True, False):
+            for r in range(reps):
+                t0 = time.perf_counter(); train_metanet(z, t, MetaConfig.preset('official'), autograd=ag)
+                rows.append(dict(n=n, step='autograd' if ag else 'written out', repetition=r, seconds=time.perf_counter() - t0, **info))
+    df = pd.DataFrame(rows); df.to_csv(HERE/'meta_cpu.csv', index=False)
+    m = df.groupby(['n', 'step']).seconds.median().unstack()
+    print('train_metanet, official preset (10,000 steps), median seconds on one core:'); print(m.assign(speedup=m['autograd'] / m['written out']).round(2).to_string())
+    with tempfile.TemporaryDirectory() as tmp:
+        res = run_grid('fashion', ['mqnet'], 0.4, [0], Path(tmp)/'runs', rounds=rounds, jobs=1, threads=1, csi_cache=Path(tmp)/'csi', log=None)
+    res['t_round'] = res[['t_train', 't_score', 't_select', 't_meta']].sum(axis=1); res['meta_share'] = res.t_meta / res.t_round
+    res[['round', 't_train', 't_score', 't_select', 't_meta', 't_round', 'meta_share']].assign(**info).to_csv(HERE/'meta_round_cpu.csv', index=False)
+    print(f"mqnet on Fashion 40%, {rounds} rounds on one core: median round {res.t_round.median():.1f}s, meta-net {res.t_meta.median():.2f}s "
+          f"({100 * res.meta_share.median():.1f}% of a round)")
 
 def walltime(n:int):
     """Seconds of `n` cold runs of the default `mqnet_run` (its own defaults: one process per core), with their median, and
@@ -68,8 +94,10 @@ def walltime(n:int):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true')
     p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)')
-    p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only'); a = p.parse_args()
-    if not a.only_walltime:
+    p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only')
+    p.add_argument('--meta', action='store_true', help="time MQ-Net's meta-net only (needs Fashion-MNIST)"); a = p.parse_args()
+    if a.meta: meta()
+    elif not a.only_walltime:
         if (HERE/'experiments.csv').exists(): phases()
         select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])
-    if a.walltime: walltime(a.walltime)
+    if a.walltime and not a.meta: walltime(a.walltime)
