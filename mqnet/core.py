@@ -11,8 +11,8 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['require', 'check_seed', 'set_seed', 'rng', 'check_threads', 'torch_threads', 'gpu_count', 'get_device', 'input_kind',
-           'preset_name', 'from_preset', 'is_plain', 'safe_load', 'atomic_write', 'atomic_save', 'check_writable',
-           'Timings']
+           'preset_name', 'from_preset', 'is_plain', 'safe_load', 'atomic_write', 'clear_cut_writes', 'atomic_save',
+           'check_writable', 'Timings']
 
 # %% ../nbs/00_core.ipynb #6af91528
 def require(cond, msg:str):
@@ -126,6 +126,13 @@ def atomic_write(path, data:bytes|str):
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+
+def clear_cut_writes(folder) -> list:
+    "Delete what writes cut off by a kill left in `folder`: `atomic_write`'s temporary files (`.NAME.*.tmp`); for a folder one process writes to (a run's). The names deleted."
+    gone = []
+    for p in Path(folder).glob('.*.tmp') if Path(folder).is_dir() else []:
+        with contextlib.suppress(FileNotFoundError): p.unlink(); gone.append(p.name)
+    return sorted(gone)
 
 def atomic_save(obj, path):
     "`torch.save` of `obj` (tensors and plain data, see `is_plain`) to `path`, atomically."

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from concurrent.futures import Executor, Future, wait, FIRST_COMPLETED
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
-from .core import require, atomic_write, check_seed, check_threads, torch_threads, gpu_count
+from .core import require, atomic_write, clear_cut_writes, check_seed, check_threads, torch_threads, gpu_count
 from .data import split_dataset, cross_dataset, from_spec, check_source, check_noise, check_mismatch, check_costs, check_budget, check_holdout
 from .strategies import get_strategy
 from .csi import csi_embeddings, default_csi
@@ -316,7 +316,7 @@ def run_grid(datasets, methods, noises, seeds, out, rounds:int=10, budget:float|
     if log and todo: log(f"{len(todo)} run{'s' if len(todo) > 1 else ''} to make in {engine}; each line below is a finished run")
     failed, ran = _engine_passes(todo, executor, workers, start, kw, csi_cache, progress, log)
     res = load_results(out)
-    atomic_write(Path(out)/'results.csv', res.to_csv(index=False))
+    clear_cut_writes(out); atomic_write(Path(out)/'results.csv', res.to_csv(index=False))
     if failed: raise GridFailed(failed, res, ran)
     return res
 

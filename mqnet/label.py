@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np, pandas as pd, torch
-from .core import require, atomic_write, check_seed, input_kind, gpu_count, torch_threads, check_writable
+from .core import require, atomic_write, clear_cut_writes, check_seed, input_kind, gpu_count, torch_threads, check_writable
 from .data import OpenSetData, OOD, UNLABELED, check_costs, check_budget
 from .learner import TrainConfig, default_train, check_iters
 from .csi import CSIConfig, default_csi
@@ -205,8 +205,12 @@ def _write_query(al, task, out, given:dict) -> tuple:
     rows = al.pending['ranking'][:al.state.max_queries]
     q = Path(out)/f'query_{r:03d}.csv'
     _write_csv(q, [(task.paths[i], given.get(task.paths[i], '')) for i in rows])
-    png = contact_sheet(task.data.x[rows], Path(out)/f'query_{r:03d}.png', f'query {r}: {len(rows)} images, best first')
-    return q, png, len(rows)
+    return q, _draw_query(al, task, out), len(rows)
+
+def _draw_query(al, task, out) -> Path:
+    "The pending query's contact sheet, `query_NNN.png`."
+    r, rows = al.round + 1, al.pending['ranking'][:al.state.max_queries]
+    return contact_sheet(task.data.x[rows], Path(out)/f'query_{r:03d}.png', f'query {r}: {len(rows)} images, best first')
 
 def _answers(al, task, out, given:dict) -> tuple:
     "(ranking, {pool index: label id}) of the answers to charge this round: answers kept from before that the query does not list, then the query's labeled rows in order."
@@ -267,13 +271,15 @@ def _start(task, args, out) -> ActiveLearning:
 @contextmanager
 def run_lock(out):
     """Hold the run folder `out` for this process (an advisory lock on the folder itself, so nothing is written): a second `mqnet_label`
-    on the same run, a call or a page, is refused in one sentence. Released when the block ends or the process dies."""
+    on the same run, a call or a page, is refused in one sentence. Released when the block ends or the process dies. Holding it, it deletes
+    what writes cut off by a kill left in the folder and its CSI cache (`clear_cut_writes`)."""
     if not Path(out).is_dir() or fcntl is None: yield; return       # a run not started yet (nothing to guard), or no flock here
     fd = os.open(out, os.O_RDONLY)
     try:
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError: raise ValueError(f"{str(out)!r} is in use by another mqnet_label (a labeling page started with --serve, or a call still running); "
                                          "answer there, or stop it, then run this again.") from None
+        clear_cut_writes(out); clear_cut_writes(Path(out)/'csi')
         yield
     finally: os.close(fd)
 
@@ -303,6 +309,8 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
         if al.pending is not None and not q.exists():                  # a call cut off after its checkpoint, or a deleted query: the checkpoint holds the query
             _write_labels(out, given)
             return _tell(al, task, *_write_query(al, task, out, given), shown, f"{said}{q.name} was missing, so it was written again from the checkpoint. ")
+        if al.pending is not None and not q.with_suffix('.png').exists():   # its contact sheet cut off, or deleted: drawn again
+            said += f"{_draw_query(al, task, out).name} was missing, so it was drawn again from the checkpoint. "
         if al.pending is not None:                                      # the last query's answers: checked, then charged and committed with the round
             ranking, ids = _answers(al, task, out, given)
             if not len(ranking): return f"{said}{q} has no answers yet: fill in its label column, then run the same command again."

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .core import require, Timings, atomic_write, atomic_save, safe_load, torch_threads, check_threads, get_device
+from .core import require, Timings, atomic_write, atomic_save, clear_cut_writes, safe_load, torch_threads, check_threads, get_device
 from .data import OpenSetData, Pool, SimulatedOracle, UNLABELED, from_spec, check_budget
 from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
@@ -129,7 +129,7 @@ def save(self:ActiveLearning):
     sd = dict(config=self.config(), round=self.round, pool=self.pool.state_dict(), strategy=self.strategy.state_dict(), history=self.history,
               rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()), pending=_pending_state(self),
               **({'notes': self.notes} if self.notes else {}))
-    atomic_save(sd, self.out/STATE)
+    clear_cut_writes(self.out); atomic_save(sd, self.out/STATE)          # a kill's half-written files go before the next write
     atomic_write(self.out/HISTORY, pd.DataFrame(self.history, columns=RECORD).to_csv(index=False))
 
 # %% ../nbs/07_loop.ipynb #382acb89
@@ -145,7 +145,7 @@ def _load_checkpoint(out:Path) -> dict:
 # %% ../nbs/07_loop.ipynb #0ef5e410
 def sync_history(out, history:list) -> str|None:
     "Rewrite `out`/history.csv from the checkpoint's `history` when it is missing, unreadable or disagrees with it; what was done (None: it agreed)."
-    p = Path(out)/HISTORY; want = pd.DataFrame(history, columns=RECORD)
+    p = Path(out)/HISTORY; want = pd.DataFrame(history, columns=RECORD); clear_cut_writes(out)
     try: have = pd.read_csv(p) if p.exists() and p.stat().st_size else None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError): have = None
     cols = [c for c in RECORD if any(c in r for r in history)]           # the fields this run recorded (older runs have fewer)

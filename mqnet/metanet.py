@@ -157,24 +157,22 @@ def direct_fit(net:MonotoneMLP, z:torch.Tensor, t:torch.Tensor, cfg:MetaConfig, 
     Ai, Aj, Hi, Hj, GAi, GAj, Pi, Pj, Gi, Gj = A[:h], A[h:], H[:h], H[h:], GA[:h], GA[h:], P[:h], P[h:], G[:h], G[h:]
     GAit, GAjt, Git = GAi.t(), GAj.t(), Gi.t()
     gr, m = torch.ones((), device=z.device).expand(h, 1) / h, torch.tensor(cfg.margin, device=z.device)   # the mean's gradient; η
+    passes = max(1, -(-cfg.min_steps // nb))                          # whole passes an epoch makes (`min_steps`)
     for epoch in range(cfg.epochs):
         lr = cfg.lr * (0.1 if epoch >= cfg.milestone * cfg.epochs else 1.)
-        steps = 0
-        while steps == 0 or steps < cfg.min_steps:
-            perm = torch.randperm(n, generator=g).to(z.device)[:nb * per]
-            ts = t[perm].view(nb, 2, h, 1)
-            for (zi, zj), ns in zip(z[perm].view(nb, 2, h, d).unbind(0), torch.where(ts[:, 0] > ts[:, 1], -1., 1.).unbind(0)):
-                w1, w2 = (F.relu(W1), F.relu(W2)) if relu else (W1, W2)
-                w1t, w2t = w1.t(), w2.t()
-                torch.addmm(b1, zi, w1t, out=Ai); torch.addmm(b1, zj, w1t, out=Aj); torch.sigmoid(A, out=H)          # forward
-                torch.addmm(b2, Hi, w2t, out=Pi); torch.addmm(b2, Hj, w2t, out=Pj); torch.sub(Pi, Pj, out=D)
-                torch.mul(torch.ops.aten.threshold_backward(gr, torch.addcmul(m, ns, D), 0), ns, out=Gi); torch.neg(Gi, out=Gj)
-                gw2 = Git.mm(Hi).sub_(Git.mm(Hj))                                                                  # backward
-                torch.ops.aten.sigmoid_backward.grad_input(G.mm(w2), H, grad_input=GA)
-                gw1, gb1 = GAit.mm(zi).add_(GAjt.mm(zj)), GAi.sum(0).add_(GAj.sum(0))
-                if relu: gw1, gw2 = torch.ops.aten.threshold_backward(gw1, w1, 0), torch.ops.aten.threshold_backward(gw2, w2, 0)
-                W1.add_(gw1, alpha=-lr); b1.add_(gb1, alpha=-lr); W2.add_(gw2, alpha=-lr)
-                steps += 1
+        perm = torch.stack([torch.randperm(n, generator=g) for _ in range(passes)]).to(z.device)[:, :nb * per]   # the epoch's passes at once
+        ts = t[perm].view(-1, 2, h, 1)
+        for (zi, zj), ns in zip(z[perm].view(-1, 2, h, d).unbind(0), torch.where(ts[:, 0] > ts[:, 1], -1., 1.).unbind(0)):
+            w1, w2 = (F.relu(W1), F.relu(W2)) if relu else (W1, W2)
+            w1t, w2t = w1.t(), w2.t()
+            torch.addmm(b1, zi, w1t, out=Ai); torch.addmm(b1, zj, w1t, out=Aj); torch.sigmoid(A, out=H)          # forward
+            torch.addmm(b2, Hi, w2t, out=Pi); torch.addmm(b2, Hj, w2t, out=Pj); torch.sub(Pi, Pj, out=D)
+            torch.mul(torch.ops.aten.threshold_backward(gr, torch.addcmul(m, ns, D), 0), ns, out=Gi); torch.neg(Gi, out=Gj)
+            gw2 = Git.mm(Hi).sub_(Git.mm(Hj))                                                                  # backward
+            torch.ops.aten.sigmoid_backward.grad_input(G.mm(w2), H, grad_input=GA)
+            gw1, gb1 = GAit.mm(zi).add_(GAjt.mm(zj)), GAi.sum(0).add_(GAj.sum(0))
+            if relu: gw1, gw2 = torch.ops.aten.threshold_backward(gw1, w1, 0), torch.ops.aten.threshold_backward(gw2, w2, 0)
+            W1.add_(gw1, alpha=-lr); b1.add_(gb1, alpha=-lr); W2.add_(gw2, alpha=-lr)
     return net
 
 # %% ../nbs/05_metanet.ipynb #ec4d2b55
