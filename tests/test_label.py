@@ -197,11 +197,11 @@ def test_edited_answers_name_the_file_row_and_path(cli, folder, tmp_path):
     assert pd.read_csv(run/'history.csv').n_queried.tolist() == [10]
 
 def test_file_names_with_commas_and_quotes(cli, tmp_path):
-    "Images named with a comma and quotes go through a whole round: written quoted in every CSV, read back as they were."
+    "Images named with a comma, quotes and a newline, their paths starting with a quote, go through two rounds: written quoted in every CSV, read back as they were, no label lost."
     truth = write_digits_folder(tmp_path/'plain', n=120)
     odd = {}
     for p, c in truth.items():
-        q = tmp_path/'images'/p.replace('img', 'cats, "sitting" '); q.parent.mkdir(parents=True, exist_ok=True)
+        q = tmp_path/'images'/('"' + p.replace('img', 'cats,\n "sitting" ')); q.parent.mkdir(parents=True, exist_ok=True)
         (tmp_path/'plain'/p).rename(q); odd[q.relative_to(tmp_path/'images').as_posix()] = c
     first = [p for c in range(4) for p in [p for p in sorted(odd) if odd[p] == c][:3]] + [p for p in sorted(odd) if odd[p] >= 4][:4]
     pd.DataFrame(dict(path=first, label=[NAMES.get(odd[p], 'ood') for p in first])).to_csv(tmp_path/'start.csv', index=False)
@@ -209,11 +209,16 @@ def test_file_names_with_commas_and_quotes(cli, tmp_path):
     rc, out, err = cli(*cmd)
     assert rc == 0, err
     q = answer(tmp_path/'run'/'query_001.csv', odd)
-    assert all(', "sitting" ' in p for p in q.path)
+    assert all(',\n "sitting" ' in p and p.startswith('"') for p in q.path)
     rc, out, err = cli(*cmd)
     assert rc == 0 and 'Round 2' in out, err
     labels = pd.read_csv(tmp_path/'run'/'labels.csv', keep_default_na=False)
     assert set(q.path) <= set(labels.path) and set(first) <= set(labels.path) and len(labels) == 16 + 6
+    q2 = answer(tmp_path/'run'/'query_002.csv', odd)
+    rc, out, err = cli(*cmd)
+    assert rc == 0 and 'Round 3' in out, err
+    labels = pd.read_csv(tmp_path/'run'/'labels.csv', keep_default_na=False)
+    assert set(q.path) | set(q2.path) | set(first) == set(labels.path) and len(labels) == 16 + 12 and all(p.startswith('"') and '\n' in p for p in labels.path)
 
 
 def test_damaged_checkpoint_keeps_the_labels_and_no_warnings(cli_env, folder, tmp_path):
