@@ -69,6 +69,19 @@ def trainable(c_ood, seed):
     try: ActiveLearning(split_dataset('digits', noise=0.4, seed=seed), 'random', c_ood=c_ood, seed=seed)._check_initial(); return True
     except ValueError as e: print(f'skipped: {e}'); return False
 
+def record(g:str, runs:Path=HERE/'runs'):
+    "Write grid `g`'s tidy results (complete runs only) to bench/results/ (where each grid's CSV goes: the module docstring)."
+    src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
+                'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'meeting': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
+                'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
+    res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
+    keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
+    res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only
+    if csv == 'experiments_fashion.csv': res = same_seeds(res)
+    if csv == 'experiments_mismatch.csv': res = same_seeds(res, MISMATCH, base=0)   # a share and seed once all ten methods have it
+    if csv == 'experiments_separate.csv': res = same_seeds(res, SEPARATE_METHODS, base=0)   # a seed once all thirteen methods have it
+    atomic_write(HERE/'results'/csv, res.to_csv(index=False))
+
 if __name__ == '__main__':
     warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser()
@@ -121,16 +134,9 @@ if __name__ == '__main__':
             for s_ in seeds:   # seed by seed: every method on a class split before the next, so the paired tables grow evenly
                 run_grid('fashion', ms, 0.6, [s_], separate_dir(100, 1200, 'tops'), protocol='mismatch', budget=100, iters=1200, classes=TOPS,
                          **dict(kw, csi_cache=HERE/'runs_separate'/'.csi'))
+                record(g)                                                     # the paired tables can be read after every seed
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')
         print(f'== {g} done in {time.perf_counter() - t0:.0f}s', flush=True)
-        src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                    'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'meeting': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                    'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
-        res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
-        keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
-        res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only
-        if csv == 'experiments_fashion.csv': res = same_seeds(res)
-        if csv == 'experiments_mismatch.csv': res = same_seeds(res, MISMATCH, base=0)   # a share and seed once all ten methods have it
-        atomic_write(HERE/'results'/csv, res.to_csv(index=False))
+        record(g, runs)
