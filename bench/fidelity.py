@@ -3,6 +3,7 @@
 python bench/fidelity.py preset        # Fashion CPU preset: augmentation and steps, 500 and 5,000 labels
 python bench/fidelity.py ll            # the learning-loss head: accuracy with and without it at 20 / 56 / 500 labels
 python bench/fidelity.py csi           # Fashion CSI preset: purity AUROC and time
+python bench/fidelity.py csi-digits --seeds 0,1,2,3,4   # digits CSI preset (40 epochs) against 20 and 10: purity AUROC and time
 python bench/fidelity.py loop          # MQ-Net variants (purity, meta-net training) over whole AL runs
 python bench/fidelity.py loop --settings fashion:split:0.4 --variants plus:mqnet,plus:conf+rank+classwise,conf,badge --seeds 0,1
                                        # mqnet-plus candidates (plus:<entries of PLUS_CANDIDATES joined by +>) against baselines
@@ -20,7 +21,8 @@ from mqnet.learner import TrainConfig, train_classifier, infer
 from mqnet.learner import default_train
 from mqnet.csi import default_csi
 from mqnet.loop import ActiveLearning
-from mqnet.csi import csi_embeddings, csi_purity, CSIConfig
+from mqnet.csi import csi_embeddings, CSIConfig
+from mqnet.scorers import csi_purity
 from mqnet.scorers import ood_auroc
 
 OUT = Path(__file__).parent/'results'
@@ -80,6 +82,16 @@ def csi(seeds, iters=(1000, 3000)):
         pool = Pool(d); pool.initial(500, seed); u = pool.unlabeled_idx
         p = csi_purity(z[torch.as_tensor(u)], z[torch.as_tensor(pool.labeled_in_idx)])
         append('csi', dict(dataset='fashion', noise=0.4, seed=seed, max_iters=it, secs=secs, auroc=ood_auroc(p, d.is_in[u])))
+
+def csi_digits(seeds, epochs=(10, 20, 40)):
+    "Purity AUROC of the pool after the initial 20 labels (digits 4:6 at 40%, the default mqnet_run's setting) with CSI trained for `epochs`."
+    for seed, ep in itertools.product(seeds, epochs):
+        d = data('digits', 0.4, seed)
+        cfg = replace(default_csi(d), epochs=ep, seed=seed)
+        t0 = time.perf_counter(); z = csi_embeddings(d, cfg, cache=False); secs = time.perf_counter() - t0
+        pool = Pool(d); pool.initial(20, seed); u = pool.unlabeled_idx
+        p = csi_purity(z[torch.as_tensor(u)], z[torch.as_tensor(pool.labeled_in_idx)])
+        append('csi_digits', dict(dataset='digits', noise=0.4, seed=seed, epochs=ep, secs=secs, auroc=ood_auroc(p, d.is_in[u])))
 
 from mqnet.strategies import MQNet, get_strategy
 from mqnet.metanet import MetaConfig
@@ -147,4 +159,4 @@ if __name__ == '__main__':
     elif a.what == 'loop':
         st = [(n, s, float(t)) for n, s, t in (x.split(':') for x in a.settings.split(','))] if a.settings else None
         loop(seeds, **({'settings': st} if st else {}), variants=a.variants.split(',') if a.variants else None)
-    else: {'preset': preset, 'll': ll, 'csi': csi}[a.what](seeds)
+    else: {'preset': preset, 'll': ll, 'csi': csi, 'csi-digits': csi_digits}[a.what](seeds)
