@@ -28,7 +28,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
 bench/results/experiments.csv (experiments_long.csv). experiments_fashion.csv takes seeds past 0-2 at a noise ratio only once
 all eight methods and mqnet-plus have them there, so that each column compares one set of class splits; experiments_mismatch.csv
-takes a known-class share and seed once all ten methods of the mismatch grid have it.
+takes a known-class share and seed once all ten methods of the mismatch grid have it;
+experiments_separate.csv, written after every seed, takes a seed once all thirteen methods of the separate grid have it.
 
     python bench/experiments.py [--grids split,ablation,mnist1d,cross,long] [--seeds 0,1,2,3,4] [--noises 0.1,0.2,0.4,0.6] [--jobs 2] [--quick]
 
