@@ -124,7 +124,7 @@ def _restore_pending(al, p:dict|None):
 # %% ../nbs/07_loop.ipynb #97ee07f2
 @patch
 def save(self:ActiveLearning):
-    "Write the checkpoint and `history.csv` of the run so far into `out`, atomically (nothing without `out`)."
+    "Write the checkpoint and `history.csv` of the run so far into `out`, atomically (nothing without `out`), first deleting what a killed write left there."
     if self.out is None: return
     sd = dict(config=self.config(), round=self.round, pool=self.pool.state_dict(), strategy=self.strategy.state_dict(), history=self.history,
               rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()), pending=_pending_state(self),
@@ -144,7 +144,7 @@ def _load_checkpoint(out:Path) -> dict:
 
 # %% ../nbs/07_loop.ipynb #0ef5e410
 def sync_history(out, history:list) -> str|None:
-    "Rewrite `out`/history.csv from the checkpoint's `history` when it is missing, unreadable or disagrees with it; what was done (None: it agreed)."
+    "Rewrite `out`/history.csv from the checkpoint's `history` when it is missing, unreadable or disagrees with it (deleting what a killed write left in `out`); what was done (None: it agreed)."
     p = Path(out)/HISTORY; want = pd.DataFrame(history, columns=RECORD); clear_cut_writes(out)
     try: have = pd.read_csv(p) if p.exists() and p.stat().st_size else None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError): have = None

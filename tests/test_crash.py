@@ -8,7 +8,7 @@ the test cuts a fresh call there, runs the same command again, and compares ever
 import os, subprocess, sys
 from pathlib import Path
 import pandas as pd, pytest
-from test_label import FAST, answer, folder, initial_labels, _cmd          # noqa: F401 (folder is a fixture)
+from test_label import answer, folder, initial_labels, _cmd          # noqa: F401 (folder is a fixture)
 
 LAUNCH = r'''
 import atexit, os, sys
