@@ -19,8 +19,8 @@ from .loop import _load_checkpoint, sync_history, STATE
 from .tables import paper_tables, to_markdown, setup_label, paired_interval, SETTING
 
 # %% auto #0
-__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'sd_band', 'plot_rounds', 't_band', 'plot_paired_rounds',
-           'landscapes', 'plot_landscapes', 'per_class', 'plot_classes', 'write_report']
+__all__ = ['FIELDS', 'COUNTS', 'CLASS_FIELDS', 'save_figure', 'sd_band', 'method_palette', 'plot_rounds', 't_band',
+           'plot_paired_rounds', 'landscapes', 'plot_landscapes', 'per_class', 'plot_classes', 'write_report']
 
 # %% ../nbs/09_figures.ipynb #5339859b
 def save_figure(fig, path) -> Path:
@@ -46,18 +46,29 @@ def _panels(d:pd.DataFrame) -> list:
     mm = d['mismatch'] if 'mismatch' in d else pd.Series(float('nan'), index=d.index)
     return [f'noise {n:g}' if pd.isna(m) else f'mismatch {m:g}' for n, m in zip(d['noise'], mm)]
 
+def method_palette(methods) -> dict:
+    "A colour per method, all distinct: tab10's ten, then their lighter tab20 partners (up to 20 methods; past that, husl's)."
+    methods = list(dict.fromkeys(methods))
+    cols = sns.color_palette('tab10', 10) + sns.color_palette('tab20', 20)[1::2] if len(methods) <= 20 else sns.color_palette('husl', len(methods))
+    return dict(zip(methods, cols))
+
+def _lines(d:pd.DataFrame, band, ylabel:str, title:str|None):
+    "`d.value` over rounds per method with `band` as errorbar, one panel per `d.panel`; a single panel is drawn larger, so that a long legend fits beside it."
+    one = d.panel.nunique() == 1
+    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=band, height=3.4 if one else 2.6,
+                    aspect=1.5 if one else 1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)), palette=method_palette(d.method))
+    g.set_axis_labels('round', ylabel); g.set_titles('{col_name}')
+    for ax in g.axes.flat: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title: g.figure.suptitle(title, y=1.03)
+    return g
+
 def plot_rounds(df:pd.DataFrame, field:str='test_acc', methods=None, title:str|None=None):
     "`field` over rounds per method (bands: ± 1 std over seeds), one panel per noise ratio (or mismatch share); the seaborn FacetGrid."
     require(field in df.columns, f"field {field!r} is not in the results; choose one of {', '.join(FIELDS)}.")
     require(len(df) > 0, "there are no results to plot.")
     d = df if methods is None else df[df.method.isin(methods)]
     d = d.assign(value=d[field] if field in COUNTS else 100 * d[field], panel=_panels(d))
-    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=sd_band(0, None if field in COUNTS else 100),
-                    height=2.6, aspect=1.05, facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
-    g.set_axis_labels('round', FIELDS.get(field, field)); g.set_titles('{col_name}')
-    for ax in g.axes.flat: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if title: g.figure.suptitle(title, y=1.03)
-    return g
+    return _lines(d, sd_band(0, None if field in COUNTS else 100), FIELDS.get(field, field), title)
 
 # %% ../nbs/09_figures.ipynb #8646087b
 def t_band(conf:float=0.95):
@@ -77,11 +88,8 @@ def plot_paired_rounds(df:pd.DataFrame, reference:str='random', field:str='test_
     d = df[(df.method != reference) & (True if methods is None else df.method.isin(methods))].merge(ref, on=keys)
     require(len(d) > 0, f"no method shares a seed with {reference!r}; paired differences need the same seeds.")
     d = d.assign(value=scale * (d[field] - d['ref']), panel=_panels(d))
-    g = sns.relplot(data=d, x='round', y='value', hue='method', col='panel', kind='line', errorbar=t_band(), height=2.6, aspect=1.05,
-                    facet_kws=dict(sharey=False), hue_order=list(dict.fromkeys(d.method)))
-    g.set_axis_labels('round', f"{FIELDS.get(field, field)} − {reference}"); g.set_titles('{col_name}')
-    for ax in g.axes.flat: ax.axhline(0, color='k', lw=0.8, ls='--'); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if title: g.figure.suptitle(title, y=1.03)
+    g = _lines(d, t_band(), f"{FIELDS.get(field, field)} − {reference}", title)
+    for ax in g.axes.flat: ax.axhline(0, color='k', lw=0.8, ls='--')
     return g
 
 # %% ../nbs/09_figures.ipynb #204635cc
