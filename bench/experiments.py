@@ -23,6 +23,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            candidate under bench/runs_separate/ (curves in results/separate_pick.csv).
   separate the separating benchmark chosen by separate-pick (60% known, fixed to TOPS; 100 labels a round, 1,200 steps): the eight methods,
            mqnet-plus, mqnet-detector and the detector methods, seed by seed; runs in bench/runs_separate/b100-i1200-tops/.
+  variant-pick  issue 36's candidates on the separating benchmark, seeds 0 and 1 (--seeds), chosen by validation accuracy alone:
+           results/variant_pick.csv holds the held-out part's accuracy of the candidates and of the baselines, no test column.
   meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
@@ -53,6 +55,7 @@ MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'm
 SEPARATE = [(0.8, 100, 600), (0.8, 250, 600), (0.6, 100, 600), (0.8, 100, 1200), (0.6, 100, 1200), (0.6, 100, 1200, 'tops')]   # (known-class share, labels a round, classifier steps[, fixed classes]): separate-pick's candidates
 TOPS = ('T-shirt/top', 'Pullover', 'Dress', 'Coat', 'Shirt', 'Bag')   # the known classes fixed on every seed: seed 0's split, the four upper-body classes among them
 SEPARATE_METHODS = [*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa']   # the separating benchmark's methods
+CANDIDATES = ['mqnet-plus-conf-csi', 'mqnet-plus-conf-diff']   # variant-pick: what the measured causes point to (bench/diagnose.py)
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
 
 def same_seeds(res, main=(*PAPER_METHODS, 'mqnet-plus'), base=3):
@@ -136,6 +139,15 @@ if __name__ == '__main__':
                 run_grid('fashion', ms, 0.6, [s_], separate_dir(100, 1200, 'tops'), protocol='mismatch', budget=100, iters=1200, classes=TOPS,
                          **dict(kw, csi_cache=HERE/'runs_separate'/'.csi'))
                 record(g)                                                     # the paired tables can be read after every seed
+        elif g == 'variant-pick':
+            sep = separate_dir(100, 1200, 'tops')
+            run_grid('fashion', CANDIDATES, 0.6, seeds, sep, protocol='mismatch', budget=100, iters=1200, classes=TOPS, **dict(kw, csi_cache=HERE/'runs_separate'/'.csi'))
+            res = load_results(sep); res = res[res.seed.isin(seeds) & res.method.isin([*CANDIDATES, 'mqnet', 'mqnet-plus', 'badge', 'random'])]
+            val = res[['method', 'seed', 'round', 'val_acc', 'n_labeled_in', 'query_in_ratio']]   # the held-out part only: the choice never reads the test split
+            atomic_write(HERE/'results'/'variant_pick.csv', val.to_csv(index=False))
+            last = val[val['round'] == val['round'].max()]
+            print((100 * pd.DataFrame({'final': last.groupby('method').val_acc.mean(), 'mean over rounds': val.groupby('method').val_acc.mean()})).round(2).to_string())
+            continue
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
         else: raise SystemExit(f'unknown grid {g!r}')

@@ -10,8 +10,8 @@ from .core import require
 
 # %% auto #0
 __all__ = ['META_INPUTS', 'INFORMATIVENESS', 'PURITY', 'conf', 'entropy', 'margin', 'll', 'knn_distance', 'coreset', 'msp',
-           'energy', 'react_threshold', 'react', 'mahalanobis', 'knn', 'csi_purity', 'csi_ood_purity', 'ood_auroc',
-           'zscore', 'quantile', 'meta_input', 'ScoreContext', 'score']
+           'energy', 'react_threshold', 'react', 'mahalanobis', 'knn', 'csi_purity', 'csi_ood_purity',
+           'csi_diff_purity', 'ood_auroc', 'zscore', 'quantile', 'meta_input', 'ScoreContext', 'score']
 
 # %% ../nbs/03_scorers.ipynb #e7bc0d32
 def _finite(t, what):
@@ -104,6 +104,11 @@ def csi_ood_purity(z:torch.Tensor, z_labeled_ood:torch.Tensor) -> torch.Tensor:
     if len(z_labeled_ood) == 0: return torch.zeros(len(z), device=z.device)
     return knn_distance(z, z_labeled_ood)
 
+def csi_diff_purity(z:torch.Tensor, z_labeled_in:torch.Tensor, z_labeled_ood:torch.Tensor) -> torch.Tensor:
+    "Maximum cosine similarity to a labeled IN example less that to a labeled OOD one, in the CSI space: both kinds of label paid for count (`csi` while no OOD is labeled)."
+    p = csi_purity(z, z_labeled_in)
+    return p if len(z_labeled_ood) == 0 else p - csi_purity(z, z_labeled_ood)
+
 # %% ../nbs/03_scorers.ipynb #d5ecb2d0
 def ood_auroc(purity, is_in) -> float:
     "AUROC of `purity` (higher = IN) for telling IN (`is_in` True) from OOD."
@@ -144,7 +149,7 @@ def meta_input(purity_raw, info_raw, ref=None, transform:str='exp') -> torch.Ten
 
 # %% ../nbs/03_scorers.ipynb #a01ab902
 INFORMATIVENESS = ('conf', 'entropy', 'margin', 'll', 'coreset')
-PURITY = ('msp', 'energy', 'react', 'mahalanobis', 'knn', 'csi', 'csi_ood')
+PURITY = ('msp', 'energy', 'react', 'mahalanobis', 'knn', 'csi', 'csi_ood', 'csi_diff')
 
 @dataclass
 class ScoreContext:
@@ -157,7 +162,7 @@ class ScoreContext:
     labeled_in_y: torch.Tensor      # their classes
     labeled_ood: torch.Tensor       # indices of labeled OOD examples
     head: torch.nn.Linear|None = None  # the classifier's last layer, for ReAct
-    csi: torch.Tensor|None = None   # N×d' normalised CSI embeddings, for 'csi' and 'csi_ood'
+    csi: torch.Tensor|None = None   # N×d' normalised CSI embeddings, for 'csi', 'csi_ood' and 'csi_diff'
     react_percentile: float = 90.
     knn_k: int|None = None
 
@@ -172,7 +177,8 @@ def score(name:str, ctx:ScoreContext) -> torch.Tensor:
                mahalanobis=lambda: mahalanobis(ctx.features[u], ctx.features[li], ctx.labeled_in_y),
                knn=lambda: knn(ctx.features[u], ctx.features[li], ctx.knn_k),
                csi=lambda: csi_purity(_need_csi(ctx)[u], ctx.csi[li]),
-               csi_ood=lambda: csi_ood_purity(_need_csi(ctx)[u], ctx.csi[ctx.labeled_ood]))
+               csi_ood=lambda: csi_ood_purity(_need_csi(ctx)[u], ctx.csi[ctx.labeled_ood]),
+               csi_diff=lambda: csi_diff_purity(_need_csi(ctx)[u], ctx.csi[li], ctx.csi[ctx.labeled_ood]))
     require(name in fns, f"score {name!r} is unknown; informativeness: {', '.join(INFORMATIVENESS)}; purity: {', '.join(PURITY)}.")
     require(name != 'react' or ctx.head is not None, "ReAct needs the classifier's head (ScoreContext.head).")
     return fns[name]()

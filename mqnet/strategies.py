@@ -215,7 +215,7 @@ SELECT = ('top', 'classwise', 'diverse')   # the query: the top of Φ (the paper
 # %% ../nbs/06_strategies.ipynb #14772af3
 class MQNet(Strategy):
     "MQ-Net: rank by a meta-net Φ(P, I) trained each round on the round's own queries."
-    needs_csi = property(lambda self: self.purity_name in ('csi', 'csi_ood'))
+    needs_csi = property(lambda self: self.purity_name in ('csi', 'csi_ood', 'csi_diff'))
     needs_ll = property(lambda self: self.info == 'll')
     purity = 'P'
     def __init__(self, info:str='ll', purity:str='csi_ood', combine:str='meta', constrained:bool=True,
@@ -326,6 +326,7 @@ STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet-ll-react': dict(info='ll', purity='react'),
     'mqnet-plus': PLUS,                                                                           # past the paper: see "mqnet-plus" below
     'mqnet-plus-conf': {**PLUS, 'info': 'conf'}, 'mqnet-plus-exp': {**PLUS, 'inputs': 'exp'}, 'mqnet-plus-top': {**PLUS, 'select': 'top'},
+    'mqnet-plus-conf-csi': {**PLUS, 'info': 'conf', 'purity': 'csi'}, 'mqnet-plus-conf-diff': {**PLUS, 'info': 'conf', 'purity': 'csi_diff'},   # see "Where MQ-Net's labels lose value"
 }.items()})
 PAPER_METHODS = ('random', 'conf', 'coreset', 'll', 'badge', 'ccal', 'similar', 'mqnet')
 
