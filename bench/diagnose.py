@@ -81,7 +81,7 @@ def probe(method:str):
             zv, lv, yv = z[n:].cpu(), lg[n:].cpu(), d.y_val
             is_in = torch.as_tensor(yv >= 0); ce = F.cross_entropy(lv.float(), torch.as_tensor(np.where(yv >= 0, yv, 0)), reduction='none')
             tv = masked_ce(ce, is_in)
-            rec = dict(round=state.round, ce_in=ce[is_in].clone())
+            rec = dict(round=state.round + 1, ce_in=ce[is_in].clone())   # the record's round: the query of round r is scored by the classifier of round r
             rec['purity_auroc_pool'] = ood_auroc(out['P'], state.data.y[state.unlabeled] >= 0) if 'P' in out else float('nan')
             rec['purity_auroc_val'] = ood_auroc(zv[:, 0], is_in)
             rec['rho_I_val'] = rho(zv[is_in, 1], ce[is_in])
@@ -132,7 +132,7 @@ def run_one(job):
     rows = [dict(method=method, seed=seed, **{k: v for k, v in r.items() if k != 'ce_in'}) for r in strat.log]
     for i in range(len(strat.log) - 1):        # the same held-out IN examples under this round's classifier and the next one's
         rows[i]['rho_target_next'] = rho(strat.log[i]['ce_in'], strat.log[i + 1]['ce_in'])
-    df = pd.DataFrame(rows).merge(h[['round', 'val_acc', 'test_acc', 'n_labeled_in']], on='round')
+    df = pd.DataFrame(rows).merge(h[['round', 'val_acc', 'n_labeled_in']], on='round')   # the held-out part only: the diagnosis never reads the test split
     print(f'{method} seed {seed}: {time.perf_counter() - t0:.0f}s', flush=True)
     return df
 

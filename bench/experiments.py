@@ -146,7 +146,9 @@ if __name__ == '__main__':
             val = res[['method', 'seed', 'round', 'val_acc', 'n_labeled_in', 'query_in_ratio']]   # the held-out part only: the choice never reads the test split
             atomic_write(HERE/'results'/'variant_pick.csv', val.to_csv(index=False))
             last = val[val['round'] == val['round'].max()]
-            print((100 * pd.DataFrame({'final': last.groupby('method').val_acc.mean(), 'mean over rounds': val.groupby('method').val_acc.mean()})).round(2).to_string())
+            t = 100 * pd.DataFrame({'final': last.groupby('method').val_acc.mean(), 'mean over rounds': val.groupby('method').val_acc.mean()})
+            print(t.round(2).to_string())
+            print('chosen:', t.loc[CANDIDATES].sort_values(['final', 'mean over rounds']).index[-1])   # the rule fixed beforehand: the best final validation accuracy
             continue
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))

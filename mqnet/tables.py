@@ -163,7 +163,9 @@ CLAIMS = [('paper', 'MQ-Net above RANDOM', 'mqnet', 'random'), ('paper', 'MQ-Net
           ('mqnet-plus', 'mqnet-plus above MQ-Net', 'mqnet-plus', 'mqnet'), ('mqnet-plus', 'mqnet-plus above RANDOM', 'mqnet-plus', 'random'),
           ('mqnet-plus', 'mqnet-plus above the best baseline', 'mqnet-plus', 'best'),
           ('mqnet-detector', 'mqnet-detector above RANDOM', 'mqnet-detector', 'random'),
-          ('mqnet-detector', 'mqnet-detector above the best baseline', 'mqnet-detector', 'best')]   # (whose, claim, A, B): "A above B"; B 'best': each setting's best baseline
+          ('mqnet-detector', 'mqnet-detector above the best baseline', 'mqnet-detector', 'best'),
+          *[('mqnet-plus-conf-diff', f'mqnet-plus-conf-diff above {n}', 'mqnet-plus-conf-diff', b)   # the variant the measured causes point to (11_results)
+            for n, b in (('RANDOM', 'random'), ('MQ-Net', 'mqnet'), ('mqnet-plus', 'mqnet-plus'), ('the best baseline', 'best'))]]   # (whose, claim, A, B): "A above B"; B 'best': each setting's best baseline
 
 def verdict(lo:float, hi:float) -> str:
     "A claim 'A above B' read off its paired interval [lo, hi]: 'held' above 0, 'not held' below 0, 'undecided' when it holds 0 (or is undefined)."
@@ -265,7 +267,7 @@ def shared_seeds(df:pd.DataFrame, methods) -> pd.DataFrame:
     seeds = set.intersection(set(d.seed), *[set(d.seed[d.method == m]) for m in methods])
     return d[d.seed.isin(seeds)]
 
-COMPARED = (*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa')   # what the paired tables set side by side
+COMPARED = (*PAPER_METHODS, 'mqnet-plus', 'mqnet-plus-conf-diff', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa')   # what the paired tables set side by side
 
 def _paired_tables(d:pd.DataFrame, name:str) -> dict:
     "The paired tables of one data set's runs `d`: final accuracy and AULC against RANDOM, final accuracy against the best baseline, the win/tie/loss matrix, the claims' verdicts."
