@@ -30,16 +30,15 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from scipy.stats import spearmanr
 from mqnet.core import atomic_write, rng
 from mqnet.experiments import _make_data, default_holdout
-from mqnet.learner import default_train
+from mqnet.learner import default_train, train_classifier, infer
 from mqnet.loop import ActiveLearning
 from mqnet.metanet import masked_ce, meta_score, train_metanet
-from mqnet.scorers import ood_auroc, csi_purity, csi_ood_purity, csi_diff_purity
+from mqnet.scorers import ood_auroc, csi_purity, csi_ood_purity, csi_diff_purity, conf, margin, entropy, msp, energy
 from mqnet.csi import csi_embeddings, default_csi
-from mqnet.learner import train_classifier, infer
 from mqnet.strategies import get_strategy
+from experiments import TOPS   # the separating benchmark's known classes (bench/experiments.py)
 
 HERE = Path(__file__).parent
-TOPS = ('T-shirt/top', 'Pullover', 'Dress', 'Coat', 'Shirt', 'Bag')
 
 def rho(a, b) -> float:
     a, b = np.asarray(torch.as_tensor(a).float().cpu()), np.asarray(torch.as_tensor(b).float().cpu())
@@ -54,9 +53,7 @@ def badge_norm(logits, features):
     return (p - F.one_hot(p.argmax(1), p.shape[1])).norm(dim=1) * features.float().norm(dim=1)
 
 def alternatives(logits, features) -> dict:
-    p = logits.float().softmax(1); top2 = p.topk(2, 1).values
-    return {'conf': 1 - top2[:, 0], 'margin': -(top2[:, 0] - top2[:, 1]), 'entropy': -(p * p.clamp_min(1e-12).log()).sum(1),
-            'badge': badge_norm(logits, features)}
+    return {'conf': conf(logits), 'margin': margin(logits), 'entropy': entropy(logits), 'badge': badge_norm(logits, features)}
 
 def class_entropy(labels, k) -> float:
     c = np.bincount(labels, minlength=k).astype(float); p = c[c > 0] / c.sum()
@@ -86,7 +83,7 @@ def probe(method:str):
             rec['purity_auroc_val'] = ood_auroc(zv[:, 0], is_in)
             rec['rho_I_val'] = rho(zv[is_in, 1], ce[is_in])
             for k_, s in alternatives(lv, state.out_val.features.cpu()).items(): rec[f'rho_{k_}_val'] = rho(s[is_in], ce[is_in])
-            h = np.arange(len(yv)); g = rng(state.seed, state.round, 77).permutation(h); A, B = g[: len(h) // 2], g[len(h) // 2:]
+            g = rng(state.seed, state.round, 77).permutation(len(yv)); A, B = g[: len(g) // 2], g[len(g) // 2:]
             phi_v = meta_score(self.net, zv) if self.net is not None else zv.sum(1)
             rec['rho_phi_val'] = rho(phi_v[B], tv[B])                      # Φ of the last round's self-validation set, on half B
             rec['rho_sum_val'] = rho(zv[B].sum(1), tv[B])                  # P + I, no meta-net
@@ -147,9 +144,8 @@ def purity_after(seed:int, methods=('mqnet', 'badge', 'random')) -> list:
         learn = train_classifier(data.x[li], lab[li], cfg=replace(default_train(data), iters=1200), n_classes=data.k)
         ov, ol = infer(learn, data.x_val), infer(learn, data.x[np.concatenate([li, lo])])
         fv, fl = F.normalize(ov.features.float(), dim=1), F.normalize(ol.features.float(), dim=1)
-        p = ov.logits.float().softmax(1)
         sc = {'csi': csi_purity(zv, zp[li]), 'csi_ood': csi_ood_purity(zv, zp[lo]), 'csi_diff': csi_diff_purity(zv, zp[li], zp[lo]),
-              'features_diff': csi_diff_purity(fv, fl[:len(li)], fl[len(li):]), 'msp': p.max(1).values, 'energy': torch.logsumexp(ov.logits.float(), 1)}
+              'features_diff': csi_diff_purity(fv, fl[:len(li)], fl[len(li):]), 'msp': msp(ov.logits), 'energy': energy(ov.logits)}
         rows += [dict(seed=seed, labels_of=m, labeled_in=len(li), labeled_ood=len(lo), purity=k, auroc=ood_auroc(v, vin)) for k, v in sc.items()]
     return rows
 
