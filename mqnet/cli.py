@@ -63,6 +63,7 @@ def plain(t:pd.DataFrame) -> str:
     "A table for the terminal: its text without Markdown marks (the best of a column, bold in the reports, marked with a trailing *)."
     return t.map(lambda v: v.replace('**', '') + ' *' if isinstance(v, str) and v.startswith('**') else v).to_string()
 
+# %% ../nbs/08b_cli.ipynb #bd31b7bc
 def _ints(s:str, what:str) -> list:
     try: return [int(v) for v in str(s).split(',') if v.strip() != '']
     except ValueError: raise ValueError(f"{what} {s!r} must be comma-separated integers, e.g. 0,1,2.") from None
@@ -84,6 +85,14 @@ def pool_summary(dataset:str='digits', noise:float=0.4, seed:int=0, ood:str|None
              f"  noise ratio: asked {s['noise']:.0%}, realised {s['realised_noise']:.1%}   test set: {s['test']} (IN classes only)",
              f"  cost: c_in={pool.c_in:g}, c_ood={pool.c_ood:g}"] + ([f"  note: {data.note}"] if data.note else [])
     return '\n'.join(lines)
+
+# %% ../nbs/08b_cli.ipynb #891a0c80
+def _grid_on(dask, runs_per_gpu:int, quiet:bool, *args, **kw) -> tuple:
+    "`run_grid(*args, **kw)` on the engine `--dask` names (else local processes): its results, and the `GridFailed` when runs failed (else None)."
+    ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
+    try: return run_grid(*args, executor=ex, log=None if quiet else print, **kw), None
+    except GridFailed as e: return e.results, e
+    finally: release()
 
 # %% ../nbs/08b_cli.ipynb #b6bc35dd
 def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashion, cifar10, cifar100, svhn, imagenet, folder
@@ -123,13 +132,9 @@ def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashi
     if parallel and _START == 'fork': torch.set_num_threads(1)      # before any torch work: the forked workers inherit no thread pool
     check_grid([dataset], ms, noises, seed_list, rounds, budget, c_in, c_ood, iters, holdout, protocol, ood, threads, csi_steps)   # bad values refused before a cluster starts
     check_writable(out, '--out')
-    ex, release = dask_executor(dask, runs_per_gpu, log=None if quiet else print) if dask is not None else (None, lambda: None)
-    failed = None
-    try: res = run_grid(dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood, root=root, fresh=fresh,
-                        iters=iters, csi_steps=csi_steps, holdout=holdout, jobs=j, threads=threads, start=_START, protocol=protocol, executor=ex,
-                        progress=not quiet and sys.stdout.isatty(), log=None if quiet else print, classes=fixed)
-    except GridFailed as e: res, failed = e.results, e
-    finally: release()
+    res, failed = _grid_on(dask, runs_per_gpu, quiet, dataset, ms, noises, seed_list, out, rounds=rounds, budget=budget, c_in=c_in, c_ood=c_ood, ood=ood,
+                           root=root, fresh=fresh, iters=iters, csi_steps=csi_steps, holdout=holdout, jobs=j, threads=threads, start=_START,
+                           protocol=protocol, progress=not quiet and sys.stdout.isatty(), classes=fixed)
     if len(res): show_comparison(res, dataset, ms, noises, seed_list, out, ood, c_in, c_ood, quiet, protocol)
     if failed is not None: print(f"mqnet_run: {failed}", file=sys.stderr); sys.exit(1)
 

@@ -131,6 +131,7 @@ def _pin_gpu():
     except (ImportError, ValueError): return
     _use_gpu(gpus, int(name) // int(per))
 
+# %% ../nbs/08_experiments.ipynb #c9a31200
 def run_job(spec:dict) -> dict:
     """One run of a grid from its plain spec (`folder`, `data` spec, `method`, `seed`, `kw`, the run's settings, its `threads` among them): a complete
     folder returns at once, an unfinished one is resumed (with the threads it recorded), a new one is run; it writes only its own folder, atomically.

@@ -283,6 +283,7 @@ def run_lock(out):
         yield
     finally: os.close(fd)
 
+# %% ../nbs/10_label.ipynb #9ff04f48
 def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
     """One step of a labeling run with the checked `args` (`_check_args`): charge the waiting query's answers (MQ-Net's update), train, rank,
     write the next query; what to tell the person. `phase(text)` hears each step as it starts; `shown` is the command as it was typed."""
