@@ -11,9 +11,12 @@
    regime (the fashion grid's settings), their phases and the meta-net's share of a round. Writes meta_cpu.csv, meta_round_cpu.csv.
 4. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),
    each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it).
+5. `--csi-epochs N`: what a shorter digits CSI preset costs, on validation data only: `mqnet` on digits at 40% noise, seeds 0-4,
+   200 labeled examples held out of each pool, the preset's CSI against one capped at N epochs; final validation accuracy and
+   its mean over rounds, paired on the seed. No test accuracy is written or printed. Writes csi_epochs_val.csv.
 Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_cpu.csv.
 
-    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta]
+    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta] [--csi-epochs 20]
 """
 import argparse, os, platform, subprocess, tempfile, time
 
@@ -91,13 +94,37 @@ def walltime(n:int):
     print(f'median of {n}: {df.seconds.median():.0f}s')
     print(df.drop(columns=list(info)).median().round(1).to_string())
 
+def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
+    "The digits CSI preset against one capped at `epochs` epochs, as `mqnet` runs with each on the held-out part (docstring, item 5)."
+    import math
+    from mqnet.csi import CSI_PRESETS
+    from mqnet.data import split_dataset
+    from mqnet.experiments import run_grid
+    from mqnet.tables import paired_interval
+    steps = epochs * math.ceil(len(split_dataset('digits', noise=0.4, seed=0, holdout=holdout).x) / CSI_PRESETS['digits']['bs'])
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, cap in ((f"{CSI_PRESETS['digits']['epochs']} epochs (preset)", None), (f'{epochs} epochs ({steps} steps)', steps)):
+            r = run_grid('digits', ['mqnet'], 0.4, list(seeds), Path(tmp)/f'runs{cap}', holdout=holdout, csi_steps=cap, jobs=None, csi_cache=Path(tmp)/f'csi{cap}', log=None)
+            res[name] = r.drop(columns=['test_acc', 'test_acc_per_class'], errors='ignore').assign(csi=name)
+    df = pd.concat(res.values(), ignore_index=True); df.to_csv(HERE/'csi_epochs_val.csv', index=False)
+    final = {n: 100 * r[r['round'] == r['round'].max()].set_index('seed').val_acc for n, r in res.items()}
+    mean = {n: 100 * r.groupby('seed').val_acc.mean() for n, r in res.items()}
+    (a, b), (c, d) = final.values(), mean.values()
+    for what, diff in (('final validation accuracy', b - a), ('mean validation accuracy over rounds', d - c)):
+        p = paired_interval(diff)
+        print(f"{what}: {b.mean() if 'final' in what else d.mean():.2f} with {epochs} epochs, {a.mean() if 'final' in what else c.mean():.2f} with the preset; "
+              f"difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true')
     p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)')
     p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only')
-    p.add_argument('--meta', action='store_true', help="time MQ-Net's meta-net only (needs Fashion-MNIST)"); a = p.parse_args()
-    if a.meta: meta()
+    p.add_argument('--meta', action='store_true', help="time MQ-Net's meta-net only (needs Fashion-MNIST)")
+    p.add_argument('--csi-epochs', type=int, default=0, help='compare the digits CSI preset with one of this many epochs, on validation data only'); a = p.parse_args()
+    if a.csi_epochs: csi_epochs(a.csi_epochs)
+    elif a.meta: meta()
     elif not a.only_walltime:
         if (HERE/'experiments.csv').exists(): phases()
         select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])
-    if a.walltime and not a.meta: walltime(a.walltime)
+    if a.walltime and not a.meta and not a.csi_epochs: walltime(a.walltime)
