@@ -95,7 +95,8 @@ def walltime(n:int):
     print(df.drop(columns=list(info)).median().round(1).to_string())
 
 def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
-    "The digits CSI preset against one capped at `epochs` epochs, as `mqnet` runs with each on the held-out part (docstring, item 5)."
+    """The digits CSI preset against one capped at `epochs` epochs (as steps, from seed 0's pool), as `mqnet` runs with each on the
+    held-out part (docstring, item 5)."""
     import math
     from mqnet.csi import CSI_PRESETS
     from mqnet.data import split_dataset
@@ -108,12 +109,10 @@ def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
             r = run_grid('digits', ['mqnet'], 0.4, list(seeds), Path(tmp)/f'runs{cap}', holdout=holdout, csi_steps=cap, jobs=None, csi_cache=Path(tmp)/f'csi{cap}', log=None)
             res[name] = r.drop(columns=['test_acc', 'test_acc_per_class'], errors='ignore').assign(csi=name)
     df = pd.concat(res.values(), ignore_index=True); df.to_csv(HERE/'csi_epochs_val.csv', index=False)
-    final = {n: 100 * r[r['round'] == r['round'].max()].set_index('seed').val_acc for n, r in res.items()}
-    mean = {n: 100 * r.groupby('seed').val_acc.mean() for n, r in res.items()}
-    (a, b), (c, d) = final.values(), mean.values()
-    for what, diff in (('final validation accuracy', b - a), ('mean validation accuracy over rounds', d - c)):
-        p = paired_interval(diff)
-        print(f"{what}: {b.mean() if 'final' in what else d.mean():.2f} with {epochs} epochs, {a.mean() if 'final' in what else c.mean():.2f} with the preset; "
+    last = lambda r: r[r['round'] == r['round'].max()].set_index('seed').val_acc
+    for what, of in (('final validation accuracy', last), ('mean validation accuracy over rounds', lambda r: r.groupby('seed').val_acc.mean())):
+        a, b = (100 * of(r) for r in res.values()); p = paired_interval(b - a)
+        print(f"{what}: {b.mean():.2f} with {epochs} epochs, {a.mean():.2f} with the preset; "
               f"difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
 
 if __name__ == '__main__':
