@@ -120,8 +120,9 @@ if __name__ == '__main__':
     p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)')
     p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only')
     p.add_argument('--meta', action='store_true', help="time MQ-Net's meta-net only (needs Fashion-MNIST)")
+    p.add_argument('--seeds', default='0,1,2,3,4', help='seeds of --csi-epochs')
     p.add_argument('--csi-epochs', type=int, default=0, help='compare the digits CSI preset with one of this many epochs, on validation data only'); a = p.parse_args()
-    if a.csi_epochs: csi_epochs(a.csi_epochs)
+    if a.csi_epochs: csi_epochs(a.csi_epochs, [int(s) for s in a.seeds.split(',')])
     elif a.meta: meta()
     elif not a.only_walltime:
         if (HERE/'experiments.csv').exists(): phases()

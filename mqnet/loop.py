@@ -99,11 +99,12 @@ class ActiveLearning:
         self.pending = None          # a proposed round waiting for its answers (see `propose` and `settle`)
         self.notes = {}              # plain data a caller keeps with the run, saved in its checkpoint (mqnet_label: every answer given)
 
+    uses_csi = property(lambda self: bool(self.strategy.needs_csi or self.strategy.needs_semantic))
     def config(self) -> dict:
-        "What identifies this run (compared on resume)."
+        "What identifies this run (compared on resume); CSI's configuration only where the strategy computes CSI."
         return dict(data=self.data.spec, dataset=self.data.name, noise=self.data.noise, data_seed=self.data.seed, pool=len(self.data.y),
                     method=self.strategy.name, seed=self.seed, budget=self.budget, initial=self.initial, c_in=self.pool.c_in, c_ood=self.pool.c_ood,
-                    train=asdict(self.train), csi=asdict(self.csi_cfg), threads=self.threads)
+                    train=asdict(self.train), csi=asdict(self.csi_cfg) if self.uses_csi else None, threads=self.threads)
     def __call__(self, event): [getattr(cb, event)(self) for cb in self.cbs]
 
 # %% ../nbs/07_loop.ipynb #eb4126f4
@@ -163,6 +164,7 @@ def sync_history(out, history:list) -> str|None:
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
     cfg, saved = self.config(), {'threads': 1, **saved}                   # runs recorded before threads were a setting ran with 1
+    if cfg['csi'] is None: saved['csi'] = None                           # a run without CSI is the same run whatever CSI preset it was saved with
     for k, cls in (('train', TrainConfig), ('csi', CSIConfig)):          # and with the defaults of the fields added to a configuration since
         if isinstance(saved.get(k), dict): saved[k] = {**asdict(cls()), **saved[k]}
     same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b))   # a person's pool: noise unknown (NaN)
@@ -283,7 +285,7 @@ def resume(cls:ActiveLearning, out, data:OpenSetData|None=None, rounds:int|None=
         data = from_spec(cfg['data'])
     al = cls(data, strategy or cfg['method'], rounds=rounds or max(len(sd['history']), kw.pop('default_rounds', 10)), budget=cfg['budget'], initial=cfg['initial'],
                         train=TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg['train'].items()}),
-                        c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']), threads=cfg.get('threads', 1), **kw)
+                        c_in=cfg['c_in'], c_ood=cfg['c_ood'], seed=cfg['seed'], out=out, csi=CSIConfig(**cfg['csi']) if cfg.get('csi') else None, threads=cfg.get('threads', 1), **kw)
     al._require_same(cfg, "resume it with the data and settings it was made with.")
     al.pool.load_state_dict(sd['pool']); al.strategy.load_state_dict(sd['strategy'])
     al.history, al.round, al.notes = list(sd['history']), int(sd['round']), dict(sd.get('notes', {}))
