@@ -11,12 +11,16 @@
    regime (the fashion grid's settings), their phases and the meta-net's share of a round. Writes meta_cpu.csv, meta_round_cpu.csv.
 4. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),
    each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it).
-5. `--csi-epochs N`: what a shorter digits CSI preset costs, on validation data only: `mqnet` on digits at 40% noise, seeds 0-4,
+5. `--csi-epochs N`: what a shorter digits CSI preset costs, on validation data only: `mqnet` on digits at 40% noise, seeds 0-4 (`--seeds`),
    200 labeled examples held out of each pool, the preset's CSI against one capped at N epochs; final validation accuracy and
    its mean over rounds, paired on the seed. No test accuracy is written or printed. Writes csi_epochs_val.csv.
+6. `--meta-steps N`: what fewer meta-net steps on digits cost, on validation data only: `mqnet` on digits at 40% noise, the
+   official meta-net preset (100 steps an epoch at least: 10,000 a round on a 4-example self-validation set) against N steps an
+   epoch, 200 labeled examples held out of each pool; the meta-net's seconds a round, final validation accuracy and its mean over
+   rounds, paired on the seed. Writes meta_steps_val.csv (no test column).
 Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_cpu.csv.
 
-    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta] [--csi-epochs 20]
+    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta] [--csi-epochs 20] [--meta-steps 20] [--seeds 0,1,2]
 """
 import argparse, os, platform, subprocess, tempfile, time
 
@@ -115,16 +119,49 @@ def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
         print(f"{what}: {b.mean():.2f} with {epochs} epochs, {a.mean():.2f} with the preset; "
               f"difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
 
+def _meta_run(args):
+    "One `mqnet` run on digits at 40% noise with `min_steps` meta-net steps an epoch (None: the official preset's), on the held-out part."
+    seed, min_steps, holdout, cache = args
+    from mqnet.data import split_dataset
+    from mqnet.loop import ActiveLearning
+    from mqnet.metanet import MetaConfig
+    from mqnet.strategies import get_strategy
+    torch.set_num_threads(1)
+    meta = MetaConfig.preset('official', **({} if min_steps is None else dict(min_steps=min_steps)))
+    al = ActiveLearning(split_dataset('digits', noise=0.4, seed=seed, holdout=holdout), get_strategy('mqnet', meta=meta), seed=seed, csi_cache=cache, progress=False)
+    return al.run().drop(columns=['test_acc', 'test_acc_per_class'], errors='ignore').assign(seed=seed)
+
+def meta_steps(min_steps:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
+    """The official meta-net preset (100 steps an epoch at least: 10,000 a round on digits' 4-example self-validation sets) against
+    `min_steps` steps an epoch, as `mqnet` runs on digits at 40% noise on the held-out part, paired on the seed (validation data only)."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing as mp
+    from mqnet.tables import paired_interval
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(os.cpu_count(), mp_context=mp.get_context('spawn')) as ex:
+        for name, m in (('official preset (100 steps an epoch)', None), (f'{min_steps} steps an epoch', min_steps)):
+            res[name] = pd.concat(ex.map(_meta_run, [(s, m, holdout, f'{tmp}/csi') for s in seeds]), ignore_index=True).assign(meta=name)
+    df = pd.concat(res.values(), ignore_index=True); df.to_csv(HERE/'meta_steps_val.csv', index=False)
+    last = lambda r: r[r['round'] == r['round'].max()].set_index('seed').val_acc
+    (a, ra), (b, rb) = res.items()
+    print(f"meta-net seconds a round: {ra.t_meta.median():.2f} (preset), {rb.t_meta.median():.2f} ({min_steps} steps an epoch)")
+    for what, of in (('final validation accuracy', last), ('mean validation accuracy over rounds', lambda r: r.groupby('seed').val_acc.mean())):
+        x, y = 100 * of(ra), 100 * of(rb); p = paired_interval(y - x)
+        print(f"{what}: {y.mean():.2f} with {b}, {x.mean():.2f} with the {a}; difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true')
     p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)')
     p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only')
     p.add_argument('--meta', action='store_true', help="time MQ-Net's meta-net only (needs Fashion-MNIST)")
-    p.add_argument('--seeds', default='0,1,2,3,4', help='seeds of --csi-epochs')
+    p.add_argument('--seeds', default='0,1,2,3,4', help='seeds of --csi-epochs and --meta-steps')
+    p.add_argument('--meta-steps', type=int, default=0, help="compare the official meta-net preset with this many steps an epoch, on digits' validation data only")
     p.add_argument('--csi-epochs', type=int, default=0, help='compare the digits CSI preset with one of this many epochs, on validation data only'); a = p.parse_args()
-    if a.csi_epochs: csi_epochs(a.csi_epochs, [int(s) for s in a.seeds.split(',')])
+    p_seeds = [int(s) for s in a.seeds.split(',')]
+    if a.csi_epochs: csi_epochs(a.csi_epochs, p_seeds)
+    elif a.meta_steps: meta_steps(a.meta_steps, p_seeds)
     elif a.meta: meta()
     elif not a.only_walltime:
         if (HERE/'experiments.csv').exists(): phases()
         select_scale([1_000, 10_000] if a.quick else [1_000, 10_000, 100_000, 1_000_000])
-    if a.walltime and not a.meta and not a.csi_epochs: walltime(a.walltime)
+    if a.walltime and not a.meta and not a.csi_epochs and not a.meta_steps: walltime(a.walltime)
