@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from mqnet.data import split_dataset, Pool
 from mqnet.learner import TrainConfig, train_classifier, infer
-from mqnet.scorers import ScoreContext, score, ood_auroc, conf, energy, knn, mahalanobis, coreset
-from mqnet.csi import CSIConfig, csi_embeddings, csi_purity
+from mqnet.scorers import ScoreContext, score, ood_auroc, conf, energy, knn, mahalanobis, coreset, csi_purity
+from mqnet.csi import CSIConfig, csi_embeddings
 
 OUT = Path(__file__).parent/'results'
 warnings.filterwarnings('ignore')
