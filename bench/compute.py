@@ -105,7 +105,6 @@ def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
     from mqnet.csi import CSI_PRESETS
     from mqnet.data import split_dataset
     from mqnet.experiments import run_grid
-    from mqnet.tables import paired_interval
     steps = epochs * math.ceil(len(split_dataset('digits', noise=0.4, seed=0, holdout=holdout).x) / CSI_PRESETS['digits']['bs'])
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,11 +112,16 @@ def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
             r = run_grid('digits', ['mqnet'], 0.4, list(seeds), Path(tmp)/f'runs{cap}', holdout=holdout, csi_steps=cap, jobs=None, csi_cache=Path(tmp)/f'csi{cap}', log=None)
             res[name] = r.drop(columns=['test_acc', 'test_acc_per_class'], errors='ignore').assign(csi=name)
     df = pd.concat(res.values(), ignore_index=True); df.to_csv(HERE/'csi_epochs_val.csv', index=False)
+    print_paired_val(res)
+
+def print_paired_val(res:dict):
+    "Print the second of two configurations' runs (`res`: name → validation rounds) against the first: final validation accuracy and its mean over rounds, paired on the seed."
+    from mqnet.tables import paired_interval
     last = lambda r: r[r['round'] == r['round'].max()].set_index('seed').val_acc
+    (a, ra), (b, rb) = res.items()
     for what, of in (('final validation accuracy', last), ('mean validation accuracy over rounds', lambda r: r.groupby('seed').val_acc.mean())):
-        a, b = (100 * of(r) for r in res.values()); p = paired_interval(b - a)
-        print(f"{what}: {b.mean():.2f} with {epochs} epochs, {a.mean():.2f} with the preset; "
-              f"difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
+        x, y = 100 * of(ra), 100 * of(rb); p = paired_interval(y - x)
+        print(f"{what}: {y.mean():.2f} with {b}, {x.mean():.2f} with {a}; difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
 
 def _meta_run(args):
     "One `mqnet` run on digits at 40% noise with `min_steps` meta-net steps an epoch (None: the official preset's), on the held-out part."
@@ -136,18 +140,14 @@ def meta_steps(min_steps:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
     `min_steps` steps an epoch, as `mqnet` runs on digits at 40% noise on the held-out part, paired on the seed (validation data only)."""
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing as mp
-    from mqnet.tables import paired_interval
     res = {}
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(os.cpu_count(), mp_context=mp.get_context('spawn')) as ex:
         for name, m in (('official preset (100 steps an epoch)', None), (f'{min_steps} steps an epoch', min_steps)):
             res[name] = pd.concat(ex.map(_meta_run, [(s, m, holdout, f'{tmp}/csi') for s in seeds]), ignore_index=True).assign(meta=name)
     df = pd.concat(res.values(), ignore_index=True); df.to_csv(HERE/'meta_steps_val.csv', index=False)
-    last = lambda r: r[r['round'] == r['round'].max()].set_index('seed').val_acc
-    (a, ra), (b, rb) = res.items()
+    ra, rb = res.values()
     print(f"meta-net seconds a round: {ra.t_meta.median():.2f} (preset), {rb.t_meta.median():.2f} ({min_steps} steps an epoch)")
-    for what, of in (('final validation accuracy', last), ('mean validation accuracy over rounds', lambda r: r.groupby('seed').val_acc.mean())):
-        x, y = 100 * of(ra), 100 * of(rb); p = paired_interval(y - x)
-        print(f"{what}: {y.mean():.2f} with {b}, {x.mean():.2f} with the {a}; difference {p['mean']:+.2f} [{p['lo']:+.2f}, {p['hi']:+.2f}] (paired over {p['n']} seeds)")
+    print_paired_val(res)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--quick', action='store_true')
