@@ -15,6 +15,7 @@ from .data import OpenSetData, Pool, SimulatedOracle, UNLABELED, from_spec, chec
 from .learner import TrainConfig, train_classifier, infer, default_train, logits_accuracy
 from .scorers import ood_auroc, msp
 from .csi import CSIConfig, csi_embeddings, default_csi
+from .metanet import MetaConfig
 from .strategies import Strategy, RoundState, get_strategy
 import mqnet.detectors   # registers lfosa, eoal, eaoa and mqnet-detector with get_strategy
 
@@ -83,6 +84,7 @@ class ActiveLearning:
                  csi_cache=None, progress:bool=True, initial:float|None=None, threads:int=1):
         check_rounds(rounds); check_threads(threads)
         self.strategy = get_strategy(strategy) if isinstance(strategy, str) else strategy
+        self.strategy.setup(data)                                        # its data-set presets (MQ-Net: the meta-net's)
         self.data, self.rounds, self.seed, self.out = data, int(rounds), int(seed), None if out is None else Path(out)
         self.pool = Pool(data, c_in, c_ood)
         budget = default_budget(data) if budget is None else budget
@@ -101,10 +103,10 @@ class ActiveLearning:
 
     uses_csi = property(lambda self: bool(self.strategy.needs_csi or self.strategy.needs_semantic))
     def config(self) -> dict:
-        "What identifies this run (compared on resume); CSI's configuration only where the strategy computes CSI."
+        "What identifies this run (compared on resume); CSI's and the meta-net's configurations only where the strategy uses them."
         return dict(data=self.data.spec, dataset=self.data.name, noise=self.data.noise, data_seed=self.data.seed, pool=len(self.data.y),
                     method=self.strategy.name, seed=self.seed, budget=self.budget, initial=self.initial, c_in=self.pool.c_in, c_ood=self.pool.c_ood,
-                    train=asdict(self.train), csi=asdict(self.csi_cfg) if self.uses_csi else None, threads=self.threads)
+                    train=asdict(self.train), csi=asdict(self.csi_cfg) if self.uses_csi else None, meta=self.strategy.meta_config(), threads=self.threads)
     def __call__(self, event): [getattr(cb, event)(self) for cb in self.cbs]
 
 # %% ../nbs/07_loop.ipynb #eb4126f4
@@ -160,12 +162,19 @@ def sync_history(out, history:list) -> str|None:
     return f"{p} {why}: rewritten from the checkpoint."
 
 # %% ../nbs/07_loop.ipynb #c09492e0
+def _meta_before(strategy:Strategy) -> dict|None:
+    "The meta-net configuration a run of `strategy` had when runs did not record it: an MQ-Net given no `meta` then trained the official preset on every data set."
+    m = strategy.meta_config()
+    if m is None or getattr(strategy, 'given_meta', None) is not None: return m
+    return asdict(replace(MetaConfig.preset('official'), constrained=strategy.constrained))
+
 @patch
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
     cfg, saved = self.config(), {'threads': 1, **saved}                   # runs recorded before threads were a setting ran with 1
     if cfg['csi'] is None: saved['csi'] = None                           # a run without CSI is the same run whatever CSI preset it was saved with
-    for k, cls in (('train', TrainConfig), ('csi', CSIConfig)):          # and with the defaults of the fields added to a configuration since
+    if 'meta' not in saved: saved['meta'] = _meta_before(self.strategy)  # saved before the meta-net's configuration was recorded
+    for k, cls in (('train', TrainConfig), ('csi', CSIConfig), ('meta', MetaConfig)):   # and with the defaults of the fields added to a configuration since
         if isinstance(saved.get(k), dict): saved[k] = {**asdict(cls()), **saved[k]}
     same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b))   # a person's pool: noise unknown (NaN)
     diff = [k for k in cfg if not same(saved.get(k), cfg[k])]

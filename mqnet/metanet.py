@@ -6,12 +6,12 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .core import require, set_seed, from_preset
+from .core import require, set_seed, from_preset, preset_name
 
 # %% auto #0
-__all__ = ['NONNEG', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'new_metanet',
-           'train_metanet', 'direct_ok', 'sgd_step', 'meta_score', 'direct_fit', 'tangent_slope',
-           'meta_score_landscape']
+__all__ = ['NONNEG', 'OFFICIAL', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig',
+           'new_metanet', 'train_metanet', 'direct_ok', 'sgd_step', 'meta_score', 'default_meta', 'direct_fit',
+           'tangent_slope', 'meta_score_landscape']
 
 # %% ../nbs/05_metanet.ipynb #01a02e0d
 def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
@@ -93,8 +93,9 @@ class MetaConfig:
         "'paper' (Appendix C.1 and Algorithm 1) or 'official' (what the official code does), with `kw` overriding."
         return from_preset(cls, META_PRESETS, name, 'meta preset', **kw)
 
-META_PRESETS = {'paper': {},
-                'official': dict(lr=1e-3, bs=16, margin=1.0, wd=0.0, momentum=0.0, init='uniform', fresh=True, ties='negative', min_steps=100)}
+OFFICIAL = dict(lr=1e-3, bs=16, margin=1.0, wd=0.0, momentum=0.0, init='uniform', fresh=True, ties='negative', min_steps=100)
+META_PRESETS = {'paper': {}, 'official': OFFICIAL,
+                'digits': dict(OFFICIAL, min_steps=20)}   # small images: 2,000 steps a round on a 4-example set (see "A preset per data set")
 
 def new_metanet(d_in:int, cfg:MetaConfig) -> MonotoneMLP:
     "An untrained Φ for `d_in` meta-inputs as `cfg` describes it."
@@ -144,6 +145,11 @@ def meta_score(net:MonotoneMLP, z) -> torch.Tensor:
     "Φ(z) for a batch of meta-inputs, checked to be ⪰ 0."
     z = check_meta_input(z)
     return net(z.to(next(net.parameters()).device))
+
+# %% ../nbs/05_metanet.ipynb #f0daeb2c
+def default_meta(data) -> MetaConfig:
+    "The meta-net preset for `data` (an `OpenSetData`): its data set's, else by input kind (`digits` for small images, the official code's otherwise)."
+    return MetaConfig.preset(preset_name(data.name, META_PRESETS, data.x.shape[1:], dict(vectors='official', small='digits', images='official')))
 
 # %% ../nbs/05_metanet.ipynb #d42bd1c3
 @torch.inference_mode()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import heapq, inspect
 from functools import partial
 from fastcore.basics import patch, store_attr
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, replace, asdict
 import numpy as np, torch, torch.nn.functional as F
 from .core import require, rng
 from .data import OpenSetData, Pool
 from .learner import Outputs, TrainConfig
 from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
-from .metanet import MetaConfig, masked_ce, train_metanet, meta_score, new_metanet
+from .metanet import MetaConfig, masked_ce, train_metanet, meta_score, new_metanet, default_meta
 
 # %% auto #0
 __all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class',
@@ -70,6 +70,12 @@ class Strategy:
     def train_options(self) -> dict:
         "Settings of the classifier's `TrainConfig` this strategy needs (MQ-Net: how its learning-loss head is trained)."
         return {}
+    def setup(self, data):
+        "Take the settings that depend on the data set `data` (MQ-Net: its meta-net preset); the loop calls it before the first round."
+        pass
+    def meta_config(self) -> dict|None:
+        "The configuration of the meta-net this strategy trains, which a run records (None: it trains none)."
+        return None
     def diagnostics(self) -> dict:
         "Figures about the strategy's own state for the round record (MQ-Net: `meta_live`)."
         return {}
@@ -226,10 +232,14 @@ class MQNet(Strategy):
         require(inputs in META_INPUTS, f"inputs {inputs!r} is unknown; use 'exp' (the paper's) or 'rank'.")
         require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's), 'classwise' or 'diverse'.")
         require(shortlist >= 1, f"shortlist {shortlist!r} must be at least 1 (a multiple of the query size).")
-        store_attr('info,combine,validation,ll_grad,name,inputs,select,shortlist'); self.purity_name = purity
-        self.meta = replace(meta or MetaConfig.preset('official'), constrained=constrained)
+        store_attr('info,combine,validation,ll_grad,name,inputs,select,shortlist,constrained'); self.purity_name = purity
+        self.given_meta = meta
+        self.meta = replace(meta or MetaConfig.preset('official'), constrained=constrained)   # until `setup` sees the data set
         self.net, self.rounds = None, []
     def train_options(self): return LL_GRAD[self.ll_grad] if self.info == 'll' else {}
+    def setup(self, data):
+        if self.given_meta is None: self.meta = replace(default_meta(data), constrained=self.constrained)
+    def meta_config(self): return asdict(self.meta) if self.combine == 'meta' else None
     def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
         return dict(net=None if self.net is None else {k: v.cpu() for k, v in self.net.state_dict().items()}, rounds=self.rounds)   # CPU tensors: a GPU run's checkpoint opens anywhere
