@@ -146,7 +146,7 @@ def meta_score(net:MonotoneMLP, z) -> torch.Tensor:
     z = check_meta_input(z)
     return net(z.to(next(net.parameters()).device))
 
-# %% ../nbs/05_metanet.ipynb #f0daeb2c
+# %% ../nbs/05_metanet.ipynb #a74febc9
 def default_meta(data) -> MetaConfig:
     "The meta-net preset for `data` (an `OpenSetData`): its data set's, else by input kind (`digits` for small images, the official code's otherwise)."
     return MetaConfig.preset(preset_name(data.name, META_PRESETS, data.x.shape[1:], dict(vectors='official', small='digits', images='official')))
