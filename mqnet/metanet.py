@@ -9,9 +9,9 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .core import require, set_seed, from_preset, preset_name
 
 # %% auto #0
-__all__ = ['NONNEG', 'OFFICIAL', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig',
-           'new_metanet', 'train_metanet', 'direct_ok', 'sgd_step', 'meta_score', 'default_meta', 'direct_fit',
-           'tangent_slope', 'meta_score_landscape']
+__all__ = ['NONNEG', 'META_PRESETS', 'masked_ce', 'ranking_loss', 'check_meta_input', 'MonotoneMLP', 'MetaConfig', 'new_metanet',
+           'train_metanet', 'direct_ok', 'sgd_step', 'meta_score', 'default_meta', 'direct_fit', 'tangent_slope',
+           'meta_score_landscape']
 
 # %% ../nbs/05_metanet.ipynb #01a02e0d
 def masked_ce(ce:torch.Tensor, is_in:torch.Tensor) -> torch.Tensor:
@@ -93,9 +93,9 @@ class MetaConfig:
         "'paper' (Appendix C.1 and Algorithm 1) or 'official' (what the official code does), with `kw` overriding."
         return from_preset(cls, META_PRESETS, name, 'meta preset', **kw)
 
-OFFICIAL = dict(lr=1e-3, bs=16, margin=1.0, wd=0.0, momentum=0.0, init='uniform', fresh=True, ties='negative', min_steps=100)
-META_PRESETS = {'paper': {}, 'official': OFFICIAL,
-                'digits': dict(OFFICIAL, min_steps=20)}   # small images: 2,000 steps a round on a 4-example set (see "A preset per data set")
+META_PRESETS = {'paper': {},
+                'official': dict(lr=1e-3, bs=16, margin=1.0, wd=0.0, momentum=0.0, init='uniform', fresh=True, ties='negative', min_steps=100)}
+META_PRESETS['digits'] = dict(META_PRESETS['official'], min_steps=20)   # small images: 2,000 steps a round on a 4-example set ("A preset per data set")
 
 def new_metanet(d_in:int, cfg:MetaConfig) -> MonotoneMLP:
     "An untrained Φ for `d_in` meta-inputs as `cfg` describes it."
