@@ -22,11 +22,11 @@ from fastai.callback.channelslast import ChannelsLast
 from .core import require, set_seed, get_device, input_kind, preset_name, from_preset
 
 # %% auto #0
-__all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18', 'small_cnn',
-           'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation', 'TrainConfig',
-           'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation', 'check_iters',
-           'amp_dtype', 'BF16Training', 'fp32_scores', 'train_classifier', 'Outputs', 'infer', 'logits_accuracy',
-           'accuracy']
+__all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'global_avg_pool', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18',
+           'small_cnn', 'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation',
+           'TrainConfig', 'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation',
+           'check_iters', 'amp_dtype', 'BF16Training', 'fp32_scores', 'train_classifier', 'Outputs', 'infer',
+           'logits_accuracy', 'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -43,6 +43,22 @@ def input_stats(x:torch.Tensor) -> tuple:
     if xf.ndim == 4: return xf.mean((0, 2, 3)).view(1, -1, 1, 1), xf.std((0, 2, 3)).view(1, -1, 1, 1)
     return xf.mean(0, keepdim=True), (xf.std(0, keepdim=True) if len(xf) > 1 else torch.ones_like(xf[:1]))
 
+# %% ../nbs/02_learner.ipynb #bc69e410
+class _GlobalAvgPool(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        cl = not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+        ctx.shape, ctx.fmt = x.shape, torch.channels_last if cl else torch.contiguous_format
+        return F.adaptive_avg_pool2d(x, 1).flatten(1)
+    @staticmethod
+    def backward(ctx, g):
+        n, c, h, w = ctx.shape
+        return (g / (h * w)).view(n, c, 1, 1).expand(n, c, h, w).contiguous(memory_format=ctx.fmt)
+
+def global_avg_pool(x:torch.Tensor) -> torch.Tensor:
+    "Average `x` (N×C×H×W) over its pixels to N×C, with a gradient in `x`'s own memory format; vectors N×D pass through."
+    return _GlobalAvgPool.apply(x) if x.ndim == 4 else x
+
 # %% ../nbs/02_learner.ipynb #3d594c83
 class Backbone(nn.Module):
     "norm → stem → stages → pool → features → head. `stage_channels` sizes the learning-loss module."
@@ -54,7 +70,7 @@ class Backbone(nn.Module):
     def features(self, x):
         h = self.stem(self.norm(x))
         for s in self.stages: h = s(h)
-        return F.adaptive_avg_pool2d(h, 1).flatten(1) if h.ndim == 4 else h
+        return global_avg_pool(h)
     def forward(self, x): return self.head(self.features(x))
 
 # %% ../nbs/02_learner.ipynb #94d6afce
@@ -195,7 +211,7 @@ class LossPredHead(nn.Module):
         self.fcs = nn.ModuleList([nn.Linear(c, width) for c in channels])
         self.out = nn.Linear(width * len(channels), 1)
     def forward(self, feats):
-        pooled = [F.adaptive_avg_pool2d(f, 1).flatten(1) if f.ndim == 4 else f for f in feats]
+        pooled = [global_avg_pool(f) for f in feats]
         return self.out(torch.cat([F.relu(fc(p.float())) for fc, p in zip(self.fcs, pooled)], 1)).squeeze(1)
 
 def loss_pred_loss(pred:torch.Tensor, target:torch.Tensor, margin:float=1.0) -> torch.Tensor:
