@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from fastai.learner import Learner
+from contextlib import contextmanager
+from fastai.learner import Learner, Recorder, CastToTensor
 from fastai.callback.core import Callback, CancelValidException
 from fastai.callback.schedule import ParamScheduler, SchedNo, combine_scheds
 from fastai.callback.hook import hook_outputs, Hook
@@ -25,8 +26,8 @@ from .core import require, set_seed, get_device, input_kind, preset_name, from_p
 __all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'global_avg_pool', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18',
            'small_cnn', 'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation',
            'TrainConfig', 'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation',
-           'check_iters', 'amp_dtype', 'BF16Training', 'fp32_scores', 'train_classifier', 'Outputs', 'infer',
-           'logits_accuracy', 'accuracy']
+           'check_iters', 'amp_dtype', 'BF16Training', 'fp32_scores', 'quiet_fit', 'train_classifier', 'Outputs',
+           'infer', 'logits_accuracy', 'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -43,7 +44,7 @@ def input_stats(x:torch.Tensor) -> tuple:
     if xf.ndim == 4: return xf.mean((0, 2, 3)).view(1, -1, 1, 1), xf.std((0, 2, 3)).view(1, -1, 1, 1)
     return xf.mean(0, keepdim=True), (xf.std(0, keepdim=True) if len(xf) > 1 else torch.ones_like(xf[:1]))
 
-# %% ../nbs/02_learner.ipynb #bc69e410
+# %% ../nbs/02_learner.ipynb #82312888
 class _GlobalAvgPool(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
@@ -285,6 +286,12 @@ def fp32_scores(learn:Learner) -> Learner:
     learn.remove_cbs([c for c in learn.cbs if isinstance(c, MixedPrecision)])
     return learn
 
+@contextmanager
+def quiet_fit(learn:Learner):
+    "Fit `learn` with the callbacks training needs only: the progress bar, the logger, `Recorder` and `CastToTensor` are set aside for the fit (about 4% of a digits step) and come back after."
+    logs = [c for c in learn.cbs if isinstance(c, (Recorder, CastToTensor))]
+    with learn.no_bar(), learn.no_logging(), learn.removed_cbs(logs): yield learn
+
 # %% ../nbs/02_learner.ipynb #1a4c5693
 def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None, cbs=(), modules:dict|None=None) -> Learner:
     "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`; `cbs` add to its training, `modules` (name → `f(model)`) add trained parts to the model."
@@ -308,7 +315,7 @@ def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_cla
     if amp is not None: learn.add_cb(BF16Training(dev.type))
     if x.ndim == 4 and (dev.type == 'cuda' or amp is not None): learn.add_cb(ChannelsLast())   # the memory format only; the precision is cfg.precision's
     learn.arch, learn.cfg, learn.n_classes = arch, cfg, k
-    with learn.no_bar(), learn.no_logging():
+    with quiet_fit(learn):
         if cfg.schedule == 'one_cycle': learn.fit_one_cycle(1, cfg.lr)
         else:
             require(cfg.schedule == 'step', f"schedule {cfg.schedule!r} is unknown; use 'step' or 'one_cycle'.")
