@@ -44,7 +44,7 @@ def input_stats(x:torch.Tensor) -> tuple:
     if xf.ndim == 4: return xf.mean((0, 2, 3)).view(1, -1, 1, 1), xf.std((0, 2, 3)).view(1, -1, 1, 1)
     return xf.mean(0, keepdim=True), (xf.std(0, keepdim=True) if len(xf) > 1 else torch.ones_like(xf[:1]))
 
-# %% ../nbs/02_learner.ipynb #82312888
+# %% ../nbs/02_learner.ipynb #9f27499f
 class _GlobalAvgPool(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
