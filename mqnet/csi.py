@@ -15,7 +15,7 @@ from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine
 from fastai.data.core import DataLoaders
 from fastai.optimizer import Optimizer, weight_decay, average_grad, larc_layer_lr
 from .core import require, set_seed, get_device, atomic_save, safe_load, preset_name, from_preset
-from .learner import ARCHS, auto_arch, input_stats, DeviceBatches, SkipValidation, quiet_fit, random_crop, random_flip, amp_dtype, BF16Training, fp32_scores
+from .learner import ARCHS, Backbone, Normalize, conv_bn, BasicBlock, global_avg_pool, _GlobalAvgPool, auto_arch, input_stats, DeviceBatches, SkipValidation, quiet_fit, random_crop, random_flip, amp_dtype, BF16Training, fp32_scores
 
 # %% auto #0
 __all__ = ['GPU_CSI_STEPS', 'CSI_PRESETS', 'CSIConfig', 'default_csi', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews',
@@ -170,7 +170,8 @@ def _digest(*parts) -> str:
 def csi_ident(data, cfg:CSIConfig) -> dict:
     "Everything that changes the CSI embeddings of `data`'s pool under `cfg`: what `csi_key` hashes."
     dev = get_device(cfg.device); arch = auto_arch(tuple(data.x.shape[1:]), dev)
-    code = (csi_view, _jitter, shift, CSINet, nt_xent, ShiftedViews, csi_loss, train_csi, embed, random_crop, random_flip, input_stats, DeviceBatches, ARCHS[arch])
+    code = (csi_view, _jitter, shift, CSINet, nt_xent, ShiftedViews, csi_loss, train_csi, embed, random_crop, random_flip, input_stats, DeviceBatches, ARCHS[arch],
+            Backbone, Normalize, conv_bn, BasicBlock, global_avg_pool, _GlobalAvgPool)
     pixels = [np.ascontiguousarray(data.x)] + ([np.ascontiguousarray(data.x_val)] if data.n_val else [])
     return dict(cfg={k: v for k, v in asdict(cfg).items() if k != 'device'}, code=_digest(*map(_source, code)), arch=arch, device=dev.type,
                 precision='fp32' if amp_dtype(cfg.precision, dev) is None else 'bf16', threads=torch.get_num_threads(), torch=torch.__version__.split('+')[0],
