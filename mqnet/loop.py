@@ -162,18 +162,12 @@ def sync_history(out, history:list) -> str|None:
     return f"{p} {why}: rewritten from the checkpoint."
 
 # %% ../nbs/07_loop.ipynb #c09492e0
-def _meta_before(strategy:Strategy) -> dict|None:
-    "The meta-net configuration a run of `strategy` had when runs did not record it: an MQ-Net given no `meta` then trained the official preset on every data set."
-    m = strategy.meta_config()
-    if m is None or getattr(strategy, 'given_meta', None) is not None: return m
-    return asdict(replace(MetaConfig.preset('official'), constrained=strategy.constrained))
-
 @patch
 def _require_same(self:ActiveLearning, saved:dict, advice:str):
     "Refuse the run saved with config `saved` unless it is this run; `advice` says what to do instead."
     cfg, saved = self.config(), {'threads': 1, **saved}                   # runs recorded before threads were a setting ran with 1
     if cfg['csi'] is None: saved['csi'] = None                           # a run without CSI is the same run whatever CSI preset it was saved with
-    if 'meta' not in saved: saved['meta'] = _meta_before(self.strategy)  # saved before the meta-net's configuration was recorded
+    if 'meta' not in saved: saved['meta'] = self.strategy.meta_config(recorded=False)   # saved before the meta-net's configuration was recorded
     for k, cls in (('train', TrainConfig), ('csi', CSIConfig), ('meta', MetaConfig)):   # and with the defaults of the fields added to a configuration since
         if isinstance(saved.get(k), dict): saved[k] = {**asdict(cls()), **saved[k]}
     same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b))   # a person's pool: noise unknown (NaN)

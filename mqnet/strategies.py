@@ -73,8 +73,8 @@ class Strategy:
     def setup(self, data):
         "Take the settings that depend on the data set `data` (MQ-Net: its meta-net preset); the loop calls it before the first round."
         pass
-    def meta_config(self) -> dict|None:
-        "The configuration of the meta-net this strategy trains, which a run records (None: it trains none)."
+    def meta_config(self, recorded:bool=True) -> dict|None:
+        "The configuration of the meta-net this strategy trains, which a run records (None: it trains none); `recorded=False`: the one it trained before runs recorded it."
         return None
     def diagnostics(self) -> dict:
         "Figures about the strategy's own state for the round record (MQ-Net: `meta_live`)."
@@ -239,7 +239,9 @@ class MQNet(Strategy):
     def train_options(self): return LL_GRAD[self.ll_grad] if self.info == 'll' else {}
     def setup(self, data):
         if self.given_meta is None: self.meta = replace(default_meta(data), constrained=self.constrained)
-    def meta_config(self): return asdict(self.meta) if self.combine == 'meta' else None
+    def meta_config(self, recorded:bool=True):   # before runs recorded it, an MQ-Net given no `meta` trained the official preset on every data set
+        if self.combine != 'meta': return None
+        return asdict(self.meta if recorded or self.given_meta is not None else replace(MetaConfig.preset('official'), constrained=self.constrained))
     def diagnostics(self): return {'meta_live': self.net.live() if self.net is not None else float('nan')}
     def state_dict(self):
         return dict(net=None if self.net is None else {k: v.cpu() for k, v in self.net.state_dict().items()}, rounds=self.rounds)   # CPU tensors: a GPU run's checkpoint opens anywhere
