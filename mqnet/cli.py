@@ -8,7 +8,7 @@ import argparse, sys, functools, warnings
 from pathlib import Path
 import pandas as pd, torch
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the user's concern
-from fastcore.script import anno_parser, Param
+from fastcore.script import anno_parser, Param, _HelpFormatter
 from fastcore.docments import docments
 from .core import require, check_writable
 from .data import split_dataset, cross_dataset, Pool
@@ -20,16 +20,17 @@ __all__ = ['RUN_GROUPS', 'mqnet_report_main', 'cli_errors', 'grouped_parser', 'c
            'accuracy_figure', 'mqnet_run_main', 'show_comparison', 'mqnet_report', 'md_plain']
 
 # %% ../nbs/08b_cli.ipynb #a9338a1c
-def cli_errors(f):
-    "Turn a `ValueError` from `f` into one line on stderr and exit code 2; an `OSError` (a full disk, a file that cannot be written) too."
+def cli_errors(f, name:str|None=None):
+    "Turn a `ValueError` from `f` into one line on stderr (`name`, default `f`'s, first) and exit code 2; an `OSError` (a full disk, a file that cannot be written) too."
+    name = name or f.__name__
     @functools.wraps(f)
     def _f(*args, **kwargs):
         try: return f(*args, **kwargs)
         except ValueError as e:
-            print(f"{f.__name__}: error: {e}", file=sys.stderr); sys.exit(2)
+            print(f"{name}: error: {e}", file=sys.stderr); sys.exit(2)
         except OSError as e:
             where = f" ({e.filename})" if e.filename else ''
-            print(f"{f.__name__}: error: {e.strerror or e}{where}; nothing was half-written (every file is replaced whole), so the same command continues once this is fixed.", file=sys.stderr)
+            print(f"{name}: error: {e.strerror or e}{where}; nothing was half-written (every file is replaced whole), so the same command continues once this is fixed.", file=sys.stderr)
             sys.exit(2)
     return _f
 
@@ -39,7 +40,7 @@ def _underscored(argv):
 
 def grouped_parser(f, groups:dict) -> argparse.ArgumentParser:
     "What fastcore's `anno_parser` makes of `f`'s parameters (types, defaults, the comments as help), shown under `groups` ({title: [names]})."
-    p = argparse.ArgumentParser(description=f.__doc__)
+    p = argparse.ArgumentParser(description=f.__doc__, formatter_class=_HelpFormatter)   # as anno_parser: help text is not %-formatted
     where, grp = {k: g for g, ks in groups.items() for k in ks}, {g: p.add_argument_group(g) for g in groups}
     for k, v in docments(f, full=True, returns=False, eval_str=True).items():
         param = v.anno if isinstance(v.anno, Param) else Param(v.docment, v.anno)
@@ -49,14 +50,14 @@ def grouped_parser(f, groups:dict) -> argparse.ArgumentParser:
         grp.get(where.get(k), p).add_argument(f"{param.pre}{'no-' + k if param.negated else k}", **kw)
     return p
 
-def console(f, groups:dict|None=None):
-    "A console-script entry for `f`: its options read as fastcore's `anno_parser` reads them (dashes or underscores; under `groups` in --help), `cli_errors` reports bad values."
+def console(f, groups:dict|None=None, name:str|None=None):
+    "A console-script entry for `f` (the command `name`, default `f`'s): its options read as fastcore's `anno_parser` reads them (dashes or underscores; under `groups` in --help), `cli_errors` reports bad values."
     @functools.wraps(f)
     def main():
         sys.argv = _underscored(sys.argv)
         args = (grouped_parser(f, groups) if groups else anno_parser(f)).parse_args().__dict__
         for k in ('xtra', 'pdb'): args.pop(k, None)
-        return cli_errors(f)(**args)
+        return cli_errors(f, name)(**args)
     return main
 
 def plain(t:pd.DataFrame) -> str:

@@ -19,10 +19,9 @@ from .learner import TrainConfig, default_train, check_iters
 from .csi import CSIConfig, default_csi
 from .strategies import get_strategy
 from .loop import ActiveLearning, STATE, HISTORY, default_budget
-from .cli import console
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'ROUNDS', 'LABEL_DEFAULTS', 'mqnet_label_main', 'find_images', 'load_images', 'write_digits_folder',
+__all__ = ['IMAGE_SUFFIXES', 'FORMULA_STARTS', 'ROUNDS', 'LABEL_DEFAULTS', 'find_images', 'load_images', 'write_digits_folder',
            'read_labels', 'label_ids', 'LabelTask', 'label_task', 'label_presets', 'contact_sheet', 'run_lock',
            'label_round', 'mqnet_label', 'label_status']
 
@@ -81,6 +80,18 @@ def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
     return truth
 
 # %% ../nbs/10_label.ipynb #2729152d
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')   # what a spreadsheet reads as the start of a formula (OWASP's list)
+
+def _cell(text:str) -> str:
+    "`text` as a CSV cell that a spreadsheet shows and never runs: a leading ' where it begins as a formula would, or with a ' already."
+    return "'" + text if text.startswith(FORMULA_STARTS + ("'",)) else text
+
+def _uncell(cell:str, known=None) -> str:
+    """The text a `_cell` stands for: one leading ' taken off where a formula start or another ' follows it. Where `known` is given (the
+    image paths), a cell that names a known path as it stands, and not once the ' is off, is kept: a file whose name begins with ' and a formula start."""
+    if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS + ("'",) and cell[1:2] and (known is None or cell[1:] in known or cell not in known): return cell[1:]
+    return cell
+
 def _csv_text(path) -> str:
     "The text of the CSV file at `path`: UTF-8, with or without the byte-order mark spreadsheets write; any other encoding is refused in one sentence."
     raw = Path(path).read_bytes()
@@ -90,7 +101,8 @@ def _csv_text(path) -> str:
 
 def read_labels(path, known) -> list:
     """The rows of the `path,label` CSV at `path` as (row number, image path, label text; '' when empty); each image path must be one of `known`.
-    A path given twice counts once; twice with two different labels, it is refused naming both rows."""
+    A path given twice counts once; twice with two different labels, it is refused naming both rows. A cell mqnet wrote with a
+    leading ' against spreadsheet formulas (`_cell`) is read as the text it stands for."""
     path = Path(path)
     require(path.is_file(), f"labels file {str(path)!r} does not exist; write path,label rows there (path relative to the images folder).")
     text = _csv_text(path); head = text.split('\n', 1)[0]
@@ -101,7 +113,7 @@ def read_labels(path, known) -> list:
         raise ValueError(f"{path.name} must start with the header path,label.")
     found = {}                                                          # path -> (its first row, its label where one is given)
     for n, row in enumerate(r, start=2):
-        p, lab = (row['path'] or '').strip(), (row['label'] or '').strip()
+        p, lab = _uncell((row['path'] or '').strip(), known), _uncell((row['label'] or '').strip())
         require(p in known, f"row {n} of {path.name}: {p!r} is not an image under the images folder (paths are relative to it, e.g. {next(iter(known), 'a/b.png')!r}).")
         m, was = found.get(p, (n, ''))
         require(not (lab and was and lab != was), f"rows {m} and {n} of {path.name} both name {p!r}, labeled {was!r} and {lab!r}; keep one of them.")
@@ -187,11 +199,12 @@ def _given(out) -> dict:
     "{image path: label text} of `out`/labels.csv (every label given so far)."
     p = Path(out)/'labels.csv'
     if not p.exists(): return {}
-    return {r['path']: r['label'] for r in csv.DictReader(io.StringIO(_csv_text(p), newline='')) if r['label']}
+    return {_uncell(r['path']): _uncell(r['label']) for r in csv.DictReader(io.StringIO(_csv_text(p), newline='')) if r['label']}
 
 def _write_csv(path, rows):
-    "Write `(path, label)` rows as a `path,label` CSV (quoted where a path or label holds a comma, a quote or a line break), atomically."
-    buf = io.StringIO(); w = csv.writer(buf, lineterminator='\n'); w.writerow(['path', 'label']); w.writerows(rows)
+    """Write `(path, label)` rows as a `path,label` CSV, atomically: quoted where a cell holds a comma, a quote or a line break, and
+    each cell that a spreadsheet would run as a formula written with a leading ' (`_cell`)."""
+    buf = io.StringIO(); w = csv.writer(buf, lineterminator='\n'); w.writerow(['path', 'label']); w.writerows((_cell(p), _cell(lab)) for p, lab in rows)
     atomic_write(path, buf.getvalue())
 
 def _write_labels(out, given:dict): _write_csv(Path(out)/'labels.csv', given.items())
@@ -288,12 +301,12 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
     """One step of a labeling run with the checked `args` (`_check_args`): charge the waiting query's answers (MQ-Net's update), train, rank,
     write the next query; what to tell the person. `phase(text)` hears each step as it starts; `shown` is the command as it was typed."""
     out = args['out']
-    phase('reading the images and the labels')
+    phase('reading your images and labels')
     task = label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=out)
     first = {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
     said = ''
     if not (Path(out)/STATE).exists():
-        phase('labeling the pool with your first labels'); al = _start(task, args, out); given = first
+        phase('starting the run from your first labels'); al = _start(task, args, out); given = first
     else:
         try: al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
         except ValueError as e:
@@ -316,9 +329,10 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
             ranking, ids = _answers(al, task, out, given)
             if not len(ranking): return f"{said}{q} has no answers yet: fill in its label column, then run the same command again."
             given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); al.notes['given'] = given
-            phase(f'charging your {len(ranking)} answers and updating {al.strategy.name}')
+            phase(f'learning from your {len(ranking)} answers ({al.strategy.name} updates how it ranks images)')
             with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
-    phase('training the classifier and choosing the next query')
+    phase('training the classifier on every label so far and choosing the next images to ask about'
+          + (' (a new run also learns what the images look like first, CSI: the longest step)' if not (Path(out)/STATE).exists() else ''))
     with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
     al.notes['given'] = given; atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
     al.save()                                                           # the checkpoint commits the round and every answer; the views are written from it after it
@@ -339,17 +353,12 @@ def mqnet_label(images:str=None,      # folder of your images (any depth); an im
                 size:int=None,        # side of the square images (default: the median side, at most 64)
                 iters:int=None,       # classifier steps a round (default: the preset's)
                 csi_steps:int=None,   # CSI training steps (default: the preset's)
-                status:bool=False,    # only print the history of the run in --out
-                serve:bool=False,     # label in your browser: a local page shows the query one image at a time (pip install "mqnet[label]")
-                host:str='127.0.0.1', # with --serve: the address the page listens on (this machine only by default)
-                port:int=0):          # with --serve: its port (default: a free one)
-    "Active learning on your own images with you as the labeler: write the next query to label, after learning from the answers to the last."
+                status:bool=False):   # only print the history of the run in --out
+    """Active learning on your own images with you as the labeler: write the next query to label, after learning from the answers to the last.
+    The command `mqnet_label` is this function, and with `--serve` the labeling page of `10a_serve` on the same step."""
     if status: print(label_status(out)); return
     args = _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps)
     shown = dict(args, images=images, labels=labels, out=out, test=test)     # the command as it was typed
-    if serve:
-        from mqnet.serve import serve_run
-        return serve_run(args, shown, host, port)
     with run_lock(out): print(label_round(args, shown))
 
 def _tell(al, task, q, png, n, args, first='') -> str:
@@ -373,5 +382,3 @@ def label_status(out) -> str:
         lines.append(f"waiting for: {q} ({sum(1 for r in rows if r['label'])} of {len(rows)} rows labeled)")
     else: lines.append(f"waiting for: {q}, which is missing; run the labeling command again to write it again from the checkpoint")
     return '\n'.join(lines)
-
-mqnet_label_main = console(mqnet_label)

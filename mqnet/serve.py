@@ -4,16 +4,20 @@
 
 # %% ../nbs/10a_serve.ipynb #f49551d6
 from __future__ import annotations
-import io, secrets, threading, time
+import inspect, io, ipaddress, json, re, secrets, socket, sys, threading, time
 from pathlib import Path
+from urllib.parse import urlsplit
 import pandas as pd
+from fastcore.meta import delegates
 from .core import require
+from .cli import console
 from .loop import HISTORY, STATE, default_budget
-from .label import label_task, label_round, run_lock, read_labels, _given, _write_csv
+from .label import label_task, label_round, run_lock, read_labels, mqnet_label, _check_args, _given, _write_csv
 
 # %% auto #0
-__all__ = ['PAGE_STYLE', 'PAGE_BODY', 'PAGE_SCRIPT', 'LabelPage', 'page_state', 'page_answer', 'page_round', 'page_image',
-           'page_html', 'label_app', 'serve_run']
+__all__ = ['PAGE_STYLE', 'PAGE_BODY', 'PAGE_SCRIPT', 'PAGE_HEADERS', 'MAX_BODY', 'PAGE_OPTIONS', 'mqnet_label_main', 'LabelPage',
+           'page_state', 'page_answer', 'page_round', 'page_image', 'page_html', 'check_host', 'host_ok', 'same_origin',
+           'request_body', 'label_app', 'redact', 'request_log', 'serve_run', 'label_command']
 
 # %% ../nbs/10a_serve.ipynb #9d36384a
 class LabelPage:
@@ -24,7 +28,7 @@ class LabelPage:
         self.index = {p: i for i, p in enumerate(self.task.paths)}
         self.budget = float(default_budget(self.task.data) if args['budget'] is None else args['budget'])
         self.lock, self.tab, self.tabs, self.since = threading.Lock(), None, 0, ''
-        self.running, self.phase, self.t0, self.error, self.message = False, '', 0., '', ''
+        self.running, self.phase, self.t0, self.error, self.message, self.started = False, '', 0., '', '', None
 
     @property
     def round(self) -> int:
@@ -40,50 +44,70 @@ class LabelPage:
         require(self.query.exists(), f"{self.query.name} is missing; run the labeling command once without --serve to write it again from the checkpoint.")
         return [(p, lab) for _, p, lab in read_labels(self.query, set(self.index))]
 
+    def view(self) -> tuple:
+        "(round, rows) on show: while a round runs, the query it started from (the run's files are being rewritten under it); else the run's own."
+        return self.started if self.running and self.started is not None else (self.round, self.rows())
+
 # %% ../nbs/10a_serve.ipynb #9778c559
 def _cost(page:LabelPage, label:str) -> float: return page.args['c_ood'] if label == 'ood' else page.args['c_in']
 
 def page_state(page:LabelPage) -> dict:
     "What the page shows: the query's rows, the classes, the budget spent and left, the labels so far per class, the accuracy by round, the round running."
-    rows = page.rows(); names = list(page.task.classes)
+    round_, rows = page.view(); names = list(page.task.classes)
     given = dict(_given(page.out)); given.update({p: lab for p, lab in rows if lab})
     counts = {c: 0 for c in names + ['ood']}
     for lab in given.values(): k = 'ood' if lab.lower() == 'ood' else lab; counts[k] = counts.get(k, 0) + 1   # 'OOD' written by hand counts as ood
     h = page.out/HISTORY
     hist = pd.read_csv(h) if h.exists() and h.stat().st_size else pd.DataFrame(columns=['round', 'test_acc'])
-    return dict(round=page.round, rows=[dict(path=p, label=lab) for p, lab in rows], classes=names, counts=counts, budget=page.budget,
+    return dict(round=round_, rows=[dict(path=p, label=lab) for p, lab in rows], classes=names, counts=counts, budget=page.budget,
                 spent=sum(_cost(page, lab) for _, lab in rows if lab), answered=sum(bool(lab) for _, lab in rows),
                 history=[dict(round=int(r), test_acc=None if pd.isna(a) else float(a)) for r, a in zip(hist['round'], hist['test_acc'])],
                 running=page.running, phase=page.phase, elapsed=time.monotonic() - page.t0 if page.running else 0., error=page.error, message=page.message)
 
 # %% ../nbs/10a_serve.ipynb #3261fb25
+def _short(v, n:int=40) -> str:
+    "What a refusal may repeat of a value a request sent: text as Python writes it, anything else as JSON, cut to `n` characters."
+    s = repr(v) if isinstance(v, str) else json.dumps(v)
+    return s if len(s) <= n else s[:n - 1] + '…'
+
+def _whole(v, name:str, what:str) -> int:
+    "`v`, refused in one sentence unless it is a whole number (JSON true and false are not)."
+    require(type(v) is int, f"{name} must be a whole number ({what}), " + ('and none was given.' if v is None else f"not {_short(v)}."))
+    return v
+
 def _fresh(page:LabelPage, tab, round_) -> None:
     "Refuse an action from a tab that no longer holds the page, while a round runs, or for a query the run has moved past."
+    _whole(tab, 'tab', 'the one the page was given'); _whole(round_, 'round', 'the query on show')
     require(tab == page.tab, f"this run was opened in another tab or window at {page.since}; this tab no longer saves answers: reload it to label here.")
     require(not page.running, "the round is running; answers wait for the next query.")
     require(round_ == page.round, f"this page shows query {round_}, but the run is at query {page.round} (answered elsewhere, e.g. from the command line): reload the page.")
 
 def page_answer(page:LabelPage, tab, round_:int, row:int, label:str, path:str|None=None) -> dict:
     "Save `label` ('' clears it) for `row` (1 = the query's first) of query `round_` into the query file, atomically; the new state."
+    require(isinstance(label, str), f"label must be text (a class name, ood, or '' to clear the row), not {_short(label)}.")
+    require(path is None or isinstance(path, str), f"path must be text (the image's path in the query), not {_short(path)}.")
     with page.lock:
         _fresh(page, tab, round_)
         rows = page.rows()
-        require(isinstance(row, int) and 1 <= row <= len(rows), f"row {row!r} is not a row of {page.query.name} (1 to {len(rows)}).")
-        require(path is None or rows[row - 1][0] == path, f"row {row} of {page.query.name} now holds {rows[row - 1][0]!r}, not {path!r} (the file was edited): reload the page.")
-        label = (label or '').strip()
+        require(_whole(row, 'row', "1 for the query's first image") >= 1 and row <= len(rows), f"row {row} is not a row of {page.query.name} (1 to {len(rows)}).")
+        require(path is None or rows[row - 1][0] == path, f"row {row} of {page.query.name} now holds {_short(rows[row - 1][0])}, not {_short(path)} (the file was edited): reload the page.")
+        label = label.strip()
         ok = list(page.task.classes)
-        require(label in ok or label.lower() in ('ood', ''), f"label {label!r} is not one of {', '.join(ok)}, or ood.")
+        require(label in ok or label.lower() in ('ood', ''), f"label {_short(label)} is not one of {', '.join(ok)}, or ood.")
         rows[row - 1] = (rows[row - 1][0], 'ood' if label.lower() == 'ood' else label)
         _write_csv(page.query, rows)
     return page_state(page)
 
 # %% ../nbs/10a_serve.ipynb #2739f221
 def page_round(page:LabelPage, tab, round_:int, wait:bool=False) -> dict:
-    "Run the round on the answers given (in a thread; `wait`: until it ends): the same step as calling mqnet_label again; the state as it starts."
+    """Run the round on the answers given (in a thread; `wait`: until it ends): the same step as calling mqnet_label again; the state as it starts.
+    While it runs the page shows the query it started from, and each step in words (`label_round`'s phases)."""
     with page.lock:
         _fresh(page, tab, round_)
-        require(any(lab for _, lab in page.rows()), f"{page.query.name} has no answers yet: label at least one image first.")
-        page.running, page.phase, page.t0, page.error = True, 'starting', time.monotonic(), ''
+        rows = page.rows()
+        require(any(lab for _, lab in rows), f"{page.query.name} has no answers yet: label at least one image first.")
+        page.started, page.phase, page.t0, page.error = (page.round, rows), 'starting', time.monotonic(), ''
+        page.running = True
     def work():
         try: page.message = label_round(page.args, page.shown, phase=lambda what: setattr(page, 'phase', what))
         except ValueError as e: page.error = str(e)
@@ -95,7 +119,8 @@ def page_round(page:LabelPage, tab, round_:int, wait:bool=False) -> dict:
 
 def page_image(page:LabelPage, round_:int, row:int) -> tuple:
     "(bytes or file path, mimetype) of the image at `row` of query `round_`: the file under --images, or the pixels the loop holds when it is gone or resolves outside."
-    rows = page.rows() if round_ == page.round else []
+    shown, rows = page.view()
+    rows = rows if round_ == shown else []
     require(1 <= row <= len(rows), f"query {round_} has no row {row}.")
     p = rows[row - 1][0]; root = Path(page.args['images']).resolve(); f = (root/p).resolve()
     if f.is_file() and f.is_relative_to(root): return f, None
@@ -112,32 +137,31 @@ header b{font-size:18px} header span{opacity:.85}
 main{display:grid;grid-template-columns:minmax(320px,1fr) 300px;gap:18px;padding:18px;max-width:1100px}
 #card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px #0002}
 #big{width:260px;height:260px;image-rendering:pixelated;border:1px solid #ccd;background:#eee;display:block}
-#where{font-size:14px;margin:6px 0 10px;color:#445}
+#where{font-size:14px;margin:6px 0 10px;color:#445;overflow-wrap:anywhere}
 #strip{display:flex;gap:6px;margin-top:12px} #strip img{width:48px;height:48px;image-rendering:pixelated;border:1px solid #ccd;opacity:.8}
-#keys{display:flex;flex-wrap:wrap;gap:8px;margin-top:14px}
-button{font-size:15px;padding:8px 12px;border-radius:6px;border:1px solid #99a;background:#fff;cursor:pointer}
+#keys{display:flex;flex-wrap:wrap;gap:8px;margin-top:14px} #moves{margin-top:10px}
+button{font-size:15px;padding:8px 12px;border-radius:6px;border:1px solid #99a;background:#fff;cursor:pointer;overflow-wrap:anywhere}
 button kbd{font-size:12px;background:#e8eaf0;border-radius:3px;padding:1px 4px;margin-right:4px}
 button.ood{border-color:#b55} button.on{background:#2b6be0;color:#fff;border-color:#2b6be0}
 #run{background:#1f8a4c;color:#fff;border-color:#1f8a4c;font-size:16px;margin-top:16px} #run:disabled{opacity:.4;cursor:default}
 aside{background:#fff;border-radius:8px;padding:14px;box-shadow:0 1px 3px #0002;font-size:14px}
-aside table{border-collapse:collapse;width:100%} aside td{padding:2px 4px} aside td:last-child{text-align:right}
-#msg{margin:10px 0;color:#a33;min-height:1.2em} #phase{color:#1f5fbf}
+aside table{border-collapse:collapse;width:100%} aside td{padding:2px 4px;overflow-wrap:anywhere} aside td:last-child{text-align:right}
+#msg{margin:10px 0;color:#a33;min-height:1.2em} #phase{color:#1f5fbf} .hint{color:#667}
 """
 
 # %% ../nbs/10a_serve.ipynb #699da54e
 PAGE_BODY = """
-</head><body>
 <header><b>mqnet — label</b><span id="round"></span><span id="budget"></span></header>
 <main><section id="card">
  <div id="where"></div><img id="big" alt="the image to label">
  <div id="strip"></div>
  <div id="keys"></div>
- <div style="margin-top:10px"><button id="skip"><kbd>s</kbd>skip</button> <button id="undo"><kbd>u</kbd>undo</button></div>
+ <div id="moves"><button id="skip"><kbd>s</kbd>skip</button> <button id="undo"><kbd>u</kbd>undo</button></div>
  <div id="msg"></div><div id="phase"></div>
  <button id="run" disabled>Run the round</button>
 </section>
 <aside><div><b>labels so far</b></div><table id="counts"></table><div id="plot"></div>
-<p style="color:#667">Keys: a number for a class, <kbd>0</kbd> or <kbd>o</kbd> for none of these, <kbd>s</kbd> skip, <kbd>u</kbd> or Backspace undo.
+<p class="hint">Keys: a number for a class, <kbd>0</kbd> or <kbd>o</kbd> for none of these, <kbd>s</kbd> skip, <kbd>u</kbd> or Backspace undo.
 Answers are saved to the query file as you give them.</p></aside></main>
 """
 
@@ -146,12 +170,24 @@ PAGE_SCRIPT = """
 const TOKEN = new URLSearchParams(location.search).get('token') || '';
 let S = null, pos = 0, tab = null, done = [], busy = false;
 const $ = id => document.getElementById(id);
+// Every value of the run (class names, paths, labels, messages) goes in as text: elements are built here, never parsed from a string.
+function el(tag, props, ...kids) { const e = Object.assign(document.createElement(tag), props || {}); e.append(...kids); return e; }
+function svg(tag, attrs, text) {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text; return e;
+}
 async function api(path, body) {
   const r = await fetch(path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(TOKEN),
     body ? {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(Object.assign({tab: tab}, body))} : {});
-  const j = await r.json(); if (!r.ok) throw new Error(j.error || r.statusText); return j;
+  let j = {}; try { j = await r.json(); } catch (e) {}
+  if (!r.ok) throw new Error(j.error || `the page answered ${r.status} ${r.statusText}`); return j;
 }
 function img(row, thumb) { return `image/${S.round}/${row}?token=${encodeURIComponent(TOKEN)}${thumb ? '&thumb=1' : ''}`; }
+function key(label, text, n, on, cls) {
+  const b = el('button', {className: (cls || '') + (on ? ' on' : '')}, ...(n ? [el('kbd', {}, n)] : []), text);
+  b.dataset.label = label; return b;
+}
 function show() {
   if (!S) return;
   $('round').textContent = `round ${S.round}: ${S.rows.length} images, best first`;
@@ -159,28 +195,30 @@ function show() {
   const n = S.rows.length; pos = Math.max(0, Math.min(pos, n - 1)); const r = S.rows[pos];
   $('where').textContent = r ? `row ${pos + 1} of ${n}: ${r.path}` + (r.label ? ` — answered: ${r.label}` : '') : 'this query lists no images';
   if (r) $('big').src = img(pos + 1);
-  $('strip').innerHTML = S.rows.slice(pos + 1, pos + 9).map((x, i) => `<img title="row ${pos + i + 2}" src="${img(pos + i + 2, true)}">`).join('');
-  $('keys').innerHTML = S.classes.map((c, i) => `<button data-label="${c}" class="${r && r.label === c ? 'on' : ''}">${i < 9 ? `<kbd>${i + 1}</kbd>` : ''}${c}</button>`).join('')
-    + `<button class="ood ${r && r.label === 'ood' ? 'on' : ''}" data-label="ood"><kbd>0</kbd>none of these</button>`;
-  $('counts').innerHTML = Object.entries(S.counts).map(([c, k]) => `<tr><td>${c}</td><td>${k}</td></tr>`).join('');
+  $('strip').replaceChildren(...S.rows.slice(pos + 1, pos + 9).map((x, i) => el('img', {title: `row ${pos + i + 2}`, alt: '', src: img(pos + i + 2, true)})));
+  $('keys').replaceChildren(...S.classes.map((c, i) => key(c, c, i < 9 ? String(i + 1) : '', r && r.label === c)),
+                            key('ood', 'none of these', '0', r && r.label === 'ood', 'ood'));
+  $('counts').replaceChildren(...Object.entries(S.counts).map(([c, k]) => el('tr', {}, el('td', {}, c), el('td', {}, String(k)))));
   $('run').disabled = busy || S.running || S.answered === 0;
   $('run').textContent = S.answered === n ? 'Run the round' : `Run the round (${S.answered} of ${n} answered)`;
-  $('phase').textContent = S.running ? `running: ${S.phase} (${S.elapsed.toFixed(0)} s)` : '';
+  $('phase').textContent = S.running ? `working: ${S.phase} (${S.elapsed.toFixed(0)} s so far)` : '';
   if (S.error) $('msg').textContent = S.error;
   plot();
 }
 function plot() {
   const a = S.history.filter(h => h.test_acc !== null);
-  if (a.length < 1) { $('plot').innerHTML = ''; return; }
+  if (a.length < 1) { $('plot').replaceChildren(); return; }
   const W = 260, H = 110, lo = Math.min(...a.map(h => h.test_acc)), hi = Math.max(...a.map(h => h.test_acc)), sp = Math.max(hi - lo, 0.01);
   const pts = a.map((h, i) => `${10 + i * (W - 20) / Math.max(1, a.length - 1)},${H - 15 - (h.test_acc - lo) / sp * (H - 30)}`).join(' ');
-  $('plot').innerHTML = `<p><b>test accuracy by round</b></p><svg width="${W}" height="${H}"><polyline fill="none" stroke="#2b6be0" stroke-width="2" points="${pts}"/>`
-    + `<text x="4" y="12" font-size="11">${(100 * hi).toFixed(1)}%</text><text x="4" y="${H - 2}" font-size="11">${(100 * lo).toFixed(1)}%</text></svg>`;
+  const g = svg('svg', {width: W, height: H});
+  g.append(svg('polyline', {fill: 'none', stroke: '#2b6be0', 'stroke-width': 2, points: pts}),
+           svg('text', {x: 4, y: 12, 'font-size': 11}, `${(100 * hi).toFixed(1)}%`), svg('text', {x: 4, y: H - 2, 'font-size': 11}, `${(100 * lo).toFixed(1)}%`));
+  $('plot').replaceChildren(el('p', {}, el('b', {}, 'test accuracy by round')), g);
+}
 """
 
 # %% ../nbs/10a_serve.ipynb #d57969c6
 PAGE_SCRIPT += """
-}
 async function refresh() { try { S = await api('api/state'); show(); } catch (e) { $('msg').textContent = e.message; } }
 async function answer(label) {
   const r = S.rows[pos]; if (!r || busy) return;
@@ -196,8 +234,9 @@ async function undo() {
 async function runRound() {
   if (busy) return; busy = true; $('run').disabled = true; const was = S.round;
   try { await api('api/round', {round: S.round}); } catch (e) { $('msg').textContent = e.message; busy = false; return; }
-  while (true) { await new Promise(r => setTimeout(r, 500)); await refresh(); if (!S.running) break; }
-  busy = false; if (S.round !== was) { pos = 0; done = []; } show();
+  $('msg').textContent = '';
+  while (true) { await new Promise(r => setTimeout(r, 500)); await refresh(); if (S && !S.running) break; }
+  busy = false; if (S.round !== was) { pos = 0; done = []; } $('msg').textContent = S.error || ''; show();
 }
 document.addEventListener('click', e => { const b = e.target.closest('button[data-label]'); if (b) answer(b.dataset.label); });
 $('skip').onclick = () => { if (pos < S.rows.length - 1) pos++; show(); };
@@ -215,30 +254,109 @@ document.addEventListener('keydown', e => {
 (async () => { try { tab = (await api('api/tab', {})).tab; } catch (e) { $('msg').textContent = e.message; } await refresh(); })();
 """
 
+PAGE_HEADERS = {
+    'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+                               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin', 'Cache-Control': 'no-store'}
+
 def page_html() -> str:
-    "The labeling page: one HTML document, its style and script inline."
-    return f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mqnet — label</title><style>{PAGE_STYLE}</style></head><body>{PAGE_BODY}<script>{PAGE_SCRIPT}</script></body></html>'
+    "The labeling page: one HTML document; its style (`page.css`) and script (`page.js`) are files of the page, the only ones `PAGE_HEADERS` lets it use."
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mqnet — label</title><link rel="stylesheet" href="page.css"></head>'
+            f'<body>{PAGE_BODY}<script src="page.js"></script></body></html>')
+
+# %% ../nbs/10a_serve.ipynb #077ea539
+MAX_BODY = 64 * 1024
+
+def _loopback(host:str) -> bool:
+    "Whether `host` is this machine alone: localhost or a loopback address (127.0.0.0/8, ::1)."
+    if host.lower() == 'localhost': return True
+    try: return ipaddress.ip_address(host.strip('[]')).is_loopback
+    except ValueError: return False
+
+def check_host(host, public:bool=False) -> str:
+    "Refuse an address to serve on that other machines reach, unless `public`; the address."
+    require(isinstance(host, str) and host.strip() != '', f"host {host!r} must be an address to listen on, e.g. 127.0.0.1.")
+    require(public or _loopback(host), f"host {host!r} would let other machines reach the page, which is plain HTTP: anyone on that network with its "
+                                       "address could see the images and answer; add --public to serve it there anyway, or leave --host out (127.0.0.1).")
+    return host
+
+def _ip(name:str) -> bool:
+    try: ipaddress.ip_address(name); return True
+    except ValueError: return False
+
+def host_ok(header:str, host:str, port:int) -> bool:
+    """Whether a request's `Host` `header` names the page on `host`:`port`: its own address, or on loopback localhost, or on a wildcard
+    address (0.0.0.0, ::) an IP address or this machine's name. A name of another site is refused, whatever it resolves to."""
+    try: u = urlsplit('//' + (header or '')); name, p = (u.hostname or ''), (u.port or 80)
+    except ValueError: return False
+    if p != port or not name: return False
+    own = host.lower().strip('[]')
+    if name == own: return True
+    if _loopback(own): return name in ('localhost', '127.0.0.1', '::1')
+    mine = {'localhost', socket.gethostname().lower(), socket.getfqdn().lower()}
+    return name in mine or (own in ('0.0.0.0', '::') and _ip(name))
+
+def same_origin(headers, host:str) -> bool:
+    "Whether a request that changes something comes from the page at `host` (its Host header), where the browser says (`Origin`, else `Referer`)."
+    src = headers.get('Origin') or headers.get('Referer')
+    if src is None: return True                                           # no browser sends a cross-site POST without Origin
+    u = urlsplit(src); return u.scheme == 'http' and u.netloc.lower() == host.lower()
+
+def request_body(raw:bytes) -> dict:
+    "The JSON object of a request's body (empty: {}), or one sentence saying what it is instead."
+    try: b = json.loads(raw) if raw.strip() else {}
+    except (ValueError, RecursionError): raise ValueError("the request body is not JSON the page can read; the page sends a JSON object such as {\"row\": 1}.") from None
+    require(isinstance(b, dict), f"the request body must be a JSON object such as {{\"row\": 1}}, not {_short(b)}.")
+    return b
 
 # %% ../nbs/10a_serve.ipynb #f87ff31f
-def label_app(page:LabelPage, token:str):
-    "The Flask app of a labeling page: every request needs `token` (in the address, then a cookie); errors are one sentence, as JSON."
+_STATUS = {404: 'the page has nothing at this address.', 405: 'this address of the page does not take that method.', 413: f'the request is larger than any the page sends ({MAX_BODY // 1024} KiB at most).'}
+
+def label_app(page:LabelPage, token:str, host:str='127.0.0.1', port:int=80):
+    """The Flask app of a labeling page served at `host`:`port`: every request needs `token` (in the address, then a cookie) and names that
+    address (`host_ok`); a POST must be JSON from the page (`same_origin`); every response carries `PAGE_HEADERS`; every refusal is one sentence, as JSON."""
     try: from flask import Flask, request, jsonify, send_file, make_response
     except ImportError: raise ValueError('the labeling page needs Flask: pip install "mqnet[label]".') from None
+    from werkzeug.exceptions import HTTPException
     app = Flask('mqnet.serve'); app.json.sort_keys = False             # the classes in their order, ood last
-    def body(): return request.get_json(silent=True) or {}
+    app.config['MAX_CONTENT_LENGTH'] = MAX_BODY
+    cookie = f'mqnet_token_{port}'                                       # one per port: cookies are shared by every port of a host
+    files = {'/page.js': (PAGE_SCRIPT, 'text/javascript'), '/page.css': (PAGE_STYLE, 'text/css')}
+    def refuse(code, text): return jsonify(error=text), code
     @app.before_request
     def check():
-        if not secrets.compare_digest(request.args.get('token') or request.cookies.get('mqnet_token') or '', token):
-            return jsonify(error='this page needs the address mqnet_label --serve printed, with its token.'), 403
+        if not host_ok(request.host, host, port): return refuse(403, f"this page answers requests addressed to it, not to {_short(request.host)}; open the address mqnet_label --serve printed.")
+        if request.path in files: return                                  # the page's own style and script hold nothing of the run
+        given = (request.args.get('token') or request.cookies.get(cookie) or '').encode('utf-8', 'surrogatepass')
+        if not secrets.compare_digest(given, token.encode()): return refuse(403, 'this page needs the address mqnet_label --serve printed, with its token.')
+        if request.method == 'POST':
+            if not same_origin(request.headers, request.host): return refuse(403, 'a change to the page must come from the page itself.')
+            if request.mimetype != 'application/json': return refuse(415, 'a change to the page must be sent as JSON (Content-Type: application/json).')
+    @app.after_request
+    def headers(r):
+        r.headers.update(PAGE_HEADERS); return r
     @app.errorhandler(ValueError)
-    def refused(e): return jsonify(error=str(e)), 409 if 'reload' in str(e) or 'another tab' in str(e) or 'running' in str(e) else 400
+    def refused(e): return refuse(409 if 'reload' in str(e) or 'another tab' in str(e) or 'running' in str(e) else 400, str(e))
+    @app.errorhandler(HTTPException)
+    def http(e): return refuse(e.code, _STATUS.get(e.code, f"the page cannot take this request ({e.code} {e.name})."))
+    @app.errorhandler(Exception)
+    def failed(e):
+        print(f"mqnet_label --serve: {request.method} {_short(request.path, 80)} failed ({type(e).__name__}: {_short(str(e), 200)})", file=sys.stderr, flush=True)
+        return refuse(500, f"the page failed on this request ({type(e).__name__}); every answer saved so far is in the query file.")
+    def body() -> dict: return request_body(request.get_data(cache=False))
     @app.get('/')
     def index():
-        r = make_response(page_html()); r.set_cookie('mqnet_token', token, httponly=True, samesite='Strict'); return r
+        r = make_response(page_html()); r.set_cookie(cookie, token, httponly=True, samesite='Strict'); return r
+    @app.get('/page.js')
+    @app.get('/page.css')
+    def asset():
+        text, mime = files[request.path]; return app.response_class(text, mimetype=mime)
     @app.get('/api/state')
     def state(): return jsonify(page_state(page))
     @app.post('/api/tab')
     def tab():
+        body()
         with page.lock: page.tabs += 1; page.tab = page.tabs; page.since = time.strftime('%H:%M:%S')
         return jsonify(tab=page.tab)
     @app.post('/api/answer')
@@ -251,23 +369,78 @@ def label_app(page:LabelPage, token:str):
         return send_file(src) if mime is None else send_file(io.BytesIO(src), mimetype=mime)
     return app
 
+# %% ../nbs/10a_serve.ipynb #a6858827
+def redact(text:str) -> str:
+    "`text` with the value of every `token=` in it replaced by …: what a log line may say of a request."
+    return re.sub(r'''(token=)[^&\s"'\\]*''', r'\1…', text)
+
+def request_log(verbose:bool=False):
+    """werkzeug's request handler for the page: silent, or with `verbose` one line on stderr a request (method, path, status), never
+    the query string that holds the token; anything else werkzeug would log goes through `redact`."""
+    from werkzeug.serving import WSGIRequestHandler
+    class PageRequests(WSGIRequestHandler):
+        def log_request(self, code='-', size='-'):
+            self.log('info', '%s %s %s', self.command, urlsplit(self.path).path, getattr(code, 'value', code))
+        def log(self, type, message, *args):
+            if verbose: print(redact(f"{self.address_string()} {message % args if args else message}"), file=sys.stderr, flush=True)
+    return PageRequests
+
 # %% ../nbs/10a_serve.ipynb #d4f24d3f
-def serve_run(args:dict, shown:dict, host:str='127.0.0.1', port:int=0, ready=None) -> None:
+def _first_query(page:LabelPage, args:dict, shown:dict) -> None:
+    "Make the query the page shows when the run has none, saying in words what it does and that nothing is lost."
+    if not (page.out/STATE).exists():
+        print("Making the first query: training the classifier on your first labels and CSI, which learns what your images look like "
+              "(the longest step: minutes on a CPU) ...", flush=True)
+    elif not page.query.exists():
+        print(f"{page.query.name} is missing (the last call stopped before writing it, or it was deleted); writing it again from the run's "
+              "checkpoint, which holds every answer given ...", flush=True)
+    else: return
+    label_round(args, shown)
+
+def serve_run(args:dict, shown:dict, host:str='127.0.0.1', port:int=0, ready=None, public:bool=False, verbose:bool=False) -> None:
     """Serve the labeling page of the run `args['out']` at http://`host`:`port` (a free port when 0) until Ctrl-C, holding the run's lock;
-    the first query is made first when the run has none. `ready(url)` hears the address (default: print it)."""
+    the first query is made first when the run has none. `host` must be loopback unless `public`; `verbose` logs each request's path.
+    `ready(url)` hears the address (default: print it)."""
     from werkzeug.serving import make_server
-    require(isinstance(port, int) and 0 <= port < 65536, f"port {port!r} must be a number from 0 (a free one) to 65535.")
+    require(type(port) is int and 0 <= port < 65536, f"port {port!r} must be a number from 0 (a free one) to 65535.")
+    check_host(host, public)
     page = LabelPage(args, shown)                                       # the images and labels read (and refused) before anything is written
     label_app(page, 'x')                                                # Flask present
-    with run_lock(args['out']):
-        if not (page.out/STATE).exists() or not page.query.exists():
-            print('making the query first (training the classifier, and CSI on a new run) ...', flush=True); label_round(args, shown)
+    with run_lock(args['out']): _first_query(page, args, shown)
     token = secrets.token_urlsafe(16)
-    try: srv = make_server(host, port, label_app(page, token), threaded=True)
-    except OSError as e: raise ValueError(f"the page cannot listen on {host}:{port} ({e.strerror}); give another --port.") from None
-    url = f"http://{host}:{srv.server_port}/?token={token}"
+    try: srv = make_server(host, port, None, threaded=True, request_handler=request_log(verbose))
+    except OSError as e: raise ValueError(f"the page cannot listen on {host}:{port} ({e.strerror}); give another --port" + (' or --host.' if public else '.')) from None
+    srv.app = label_app(page, token, host, srv.server_port)             # the app knows the address it answers to: the port is known once bound
+    wild = host in ('0.0.0.0', '::')
+    at = lambda h: f"http://{'[' + h + ']' if ':' in h else h}:{srv.server_port}/?token={token}"
+    url = at(('::1' if host == '::' else '127.0.0.1') if wild else host)
     with run_lock(args['out']):
-        (ready or (lambda u: print(f"Label in your browser: {u}\nAnswers are saved into {page.query.parent} as you give them; Ctrl-C stops the page.", flush=True)))(url)
+        if public and not _loopback(host):
+            print(f"warning: the page listens on {host} over plain HTTP: anyone on the network who has its address, with the token, can see the "
+                  "images and answer them, and the token travels unencrypted; use it only on a network you trust.", file=sys.stderr, flush=True)
+        (ready or (lambda u: print(f"Label in your browser: {u}\nAnswers are saved into {page.query.parent} as you give them; Ctrl-C stops the page."
+                                   + (f"\nFrom another machine: {at(socket.gethostname())}" if wild else ''), flush=True)))(url)
         try: srv.serve_forever()
         except KeyboardInterrupt: print(f"\nstopped; every answer given is in {page.query.parent}.")
         finally: srv.server_close()
+
+# %% ../nbs/10a_serve.ipynb #1823b6e2
+PAGE_OPTIONS = dict(serve=False, host='127.0.0.1', port=0, public=False, verbose=False)
+
+@delegates(mqnet_label)
+def label_command(serve:bool=False,      # label in your browser: a local page shows the query one image at a time (pip install "mqnet[label]")
+                  host:str='127.0.0.1',  # with --serve: the address the page listens on (this machine only; another needs --public)
+                  port:int=0,            # with --serve: its port (default: a free one)
+                  public:bool=False,     # with --serve: let --host be an address other machines reach (the page is plain HTTP)
+                  verbose:bool=False,    # with --serve: print each request the page answers (its path, never the token)
+                  **kwargs):
+    "Active learning on your own images with you as the labeler: write the next query to label, after learning from the answers to the last; with --serve, label it in your browser."
+    got = dict(serve=serve, host=host, port=port, public=public, verbose=verbose)
+    odd = [k for k in PAGE_OPTIONS if k != 'serve' and got[k] != PAGE_OPTIONS[k]]
+    require(serve or not odd, f"{', '.join('--' + k for k in odd)} {'is an option' if len(odd) == 1 else 'are options'} of the labeling page; add --serve, or leave {'it' if len(odd) == 1 else 'them'} out.")
+    kw = inspect.signature(mqnet_label).bind(**kwargs); kw.apply_defaults(); kw = kw.arguments
+    if not serve or kw['status']: return mqnet_label(**kw)
+    args = _check_args(**{k: kw[k] for k in inspect.signature(_check_args).parameters})
+    return serve_run(args, dict(args, images=kw['images'], labels=kw['labels'], out=kw['out'], test=kw['test']), host, port, public=public, verbose=verbose)
+
+mqnet_label_main = console(label_command, {'the labeling page': list(PAGE_OPTIONS)}, name='mqnet_label')

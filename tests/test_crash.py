@@ -15,7 +15,7 @@ import atexit, os, sys
 from importlib import import_module
 import mqnet.core as core
 script, cut_at, count_file = sys.argv[1], int(os.environ['MQNET_CUT_AT']), os.environ['MQNET_CUT_COUNT']
-mod, fn = {'mqnet_run': ('mqnet.cli', 'mqnet_run_main'), 'mqnet_label': ('mqnet.label', 'mqnet_label_main')}[script]
+mod, fn = {'mqnet_run': ('mqnet.cli', 'mqnet_run_main'), 'mqnet_label': ('mqnet.serve', 'mqnet_label_main')}[script]
 main, real, n = getattr(import_module(mod), fn), core.atomic_write, [0]
 def write(path, data):
     n[0] += 1
