@@ -145,7 +145,7 @@ button kbd{font-size:12px;background:#e8eaf0;border-radius:3px;padding:1px 4px;m
 button.ood{border-color:#b55} button.on{background:#2b6be0;color:#fff;border-color:#2b6be0}
 #run{background:#1f8a4c;color:#fff;border-color:#1f8a4c;font-size:16px;margin-top:16px} #run:disabled{opacity:.4;cursor:default}
 aside{background:#fff;border-radius:8px;padding:14px;box-shadow:0 1px 3px #0002;font-size:14px}
-aside table{border-collapse:collapse;width:100%} aside td{padding:2px 4px;overflow-wrap:anywhere} aside td:last-child{text-align:right}
+aside table{border-collapse:collapse;width:100%} aside td{padding:2px 4px;overflow-wrap:anywhere} aside td:last-child{text-align:right;white-space:nowrap;overflow-wrap:normal}
 #msg{margin:10px 0;color:#a33;min-height:1.2em} #phase{color:#1f5fbf} .hint{color:#667}
 """
 
@@ -376,11 +376,15 @@ def redact(text:str) -> str:
 
 def request_log(verbose:bool=False):
     """werkzeug's request handler for the page: silent, or with `verbose` one line on stderr a request (method, path, status), never
-    the query string that holds the token; anything else werkzeug would log goes through `redact`."""
+    the query string that holds the token; anything else werkzeug would log goes through `redact`. A request line too malformed to
+    reach the app gets its status and the standard reason, never the line echoed back."""
     from werkzeug.serving import WSGIRequestHandler
     class PageRequests(WSGIRequestHandler):
         def log_request(self, code='-', size='-'):
-            self.log('info', '%s %s %s', self.command, urlsplit(self.path).path, getattr(code, 'value', code))
+            what = f"{self.command} {urlsplit(self.path).path}" if hasattr(self, 'path') else self.requestline   # a request line too malformed to parse: redacted below
+            self.log('info', '%s %s', what, getattr(code, 'value', code))
+        def send_error(self, code, message=None, explain=None):          # a request too malformed for the app: its status alone, nothing of it echoed
+            super().send_error(code)
         def log(self, type, message, *args):
             if verbose: print(redact(f"{self.address_string()} {message % args if args else message}"), file=sys.stderr, flush=True)
     return PageRequests

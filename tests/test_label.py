@@ -249,3 +249,30 @@ def test_labels_view_is_rebuilt_from_the_checkpoint(cli, folder, tmp_path):
     assert (run/'labels.csv').read_text() == full
     answer(run/'query_002.csv', truth); assert cli(*_cmd(root, run))[0] == 0
     assert len(pd.read_csv(run/'labels.csv')) == 40 + 10 + 10 and len(pd.read_csv(run/'history.csv')) == 2
+
+def test_file_names_a_spreadsheet_would_run(cli, tmp_path):
+    "Images and a class whose names begin as spreadsheet formulas: every cell mqnet writes begins otherwise, and two rounds read them back to the same files."
+    from mqnet.label import _cell, _given, FORMULA_STARTS
+    truth = write_digits_folder(tmp_path/'plain', n=120)
+    starts = ['=HYPERLINK("evil.example","open me")', '+SUM(1,1)', '-2+3', '@A1', "'=quoted"]
+    odd = {}
+    for k, (p, c) in enumerate(sorted(truth.items())):
+        q = tmp_path/'images'/Path(p).parent/f"{starts[k % len(starts)]} {k}.png"; q.parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path/'plain'/p).rename(q); odd[q.relative_to(tmp_path/'images').as_posix()] = c
+    names = {0: '=cmd|"/c calc"!A1', 1: 'one', 2: 'two', 3: 'three'}
+    first = [p for c in range(4) for p in [p for p in sorted(odd) if odd[p] == c][:3]] + [p for p in sorted(odd) if odd[p] >= 4][:4]
+    pd.DataFrame(dict(path=first, label=[names.get(odd[p], 'ood') for p in first])).to_csv(tmp_path/'start.csv', index=False)   # written by hand: no marks
+    cmd = ['mqnet_label', '--images', str(tmp_path/'images'), '--labels', str(tmp_path/'start.csv'), '--out', str(tmp_path/'run'), '--budget', '6', *FAST]
+    rc, out, err = cli(*cmd)
+    assert rc == 0, err
+    by_cell = {_cell(p): c for p, c in odd.items()}
+    for r in (1, 2):
+        q = pd.read_csv(tmp_path/'run'/f'query_{r:03d}.csv', keep_default_na=False)      # as a spreadsheet or pandas reads it: the cells as written
+        assert not any(str(v).startswith(FORMULA_STARTS) for v in q.path) and set(q.path) <= set(by_cell)
+        q['label'] = [_cell(names.get(by_cell[p], 'ood')) for p in q.path]; q.to_csv(tmp_path/'run'/f'query_{r:03d}.csv', index=False)
+        rc, out, err = cli(*cmd)
+        assert rc == 0 and f'Round {r + 1}' in out, err
+    cells = pd.read_csv(tmp_path/'run'/'labels.csv', keep_default_na=False)
+    assert not any(str(v).startswith(FORMULA_STARTS) for v in list(cells.path) + list(cells.label))
+    given = _given(tmp_path/'run')
+    assert set(first) <= set(given) <= set(odd) and len(given) == 16 + 12 and all(given[p] == names.get(odd[p], 'ood') for p in given)
