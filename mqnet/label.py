@@ -89,7 +89,7 @@ def _cell(text:str) -> str:
 def _uncell(cell:str, known=None) -> str:
     """The text a `_cell` stands for: one leading ' taken off where a formula start or another ' follows it. Where `known` is given (the
     image paths), a cell that names a known path as it stands, and not once the ' is off, is kept: a file whose name begins with ' and a formula start."""
-    if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS + ("'",) and cell[1:2] and (known is None or cell[1:] in known or cell not in known): return cell[1:]
+    if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS + ("'",) and (known is None or cell[1:] in known or cell not in known): return cell[1:]
     return cell
 
 def _csv_text(path) -> str:
@@ -304,8 +304,8 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
     phase('reading your images and labels')
     task = label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=out)
     first = {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
-    said = ''
-    if not (Path(out)/STATE).exists():
+    said, new = '', not (Path(out)/STATE).exists()
+    if new:
         phase('starting the run from your first labels'); al = _start(task, args, out); given = first
     else:
         try: al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
@@ -332,7 +332,7 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
             phase(f'learning from your {len(ranking)} answers ({al.strategy.name} updates how it ranks images)')
             with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
     phase('training the classifier on every label so far and choosing the next images to ask about'
-          + (' (a new run also learns what the images look like first, CSI: the longest step)' if not (Path(out)/STATE).exists() else ''))
+          + (' (a new run also learns what the images look like first, CSI: the longest step)' if new else ''))
     with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
     al.notes['given'] = given; atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
     al.save()                                                           # the checkpoint commits the round and every answer; the views are written from it after it

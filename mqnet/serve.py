@@ -268,11 +268,14 @@ def page_html() -> str:
 # %% ../nbs/10a_serve.ipynb #077ea539
 MAX_BODY = 64 * 1024
 
+def _address(name:str):
+    "`name` as an IP address (brackets off), or None where it is a host name."
+    try: return ipaddress.ip_address(name.strip('[]'))
+    except ValueError: return None
+
 def _loopback(host:str) -> bool:
     "Whether `host` is this machine alone: localhost or a loopback address (127.0.0.0/8, ::1)."
-    if host.lower() == 'localhost': return True
-    try: return ipaddress.ip_address(host.strip('[]')).is_loopback
-    except ValueError: return False
+    return host.lower() == 'localhost' or getattr(_address(host), 'is_loopback', False)
 
 def check_host(host, public:bool=False) -> str:
     "Refuse an address to serve on that other machines reach, unless `public`; the address."
@@ -280,10 +283,6 @@ def check_host(host, public:bool=False) -> str:
     require(public or _loopback(host), f"host {host!r} would let other machines reach the page, which is plain HTTP: anyone on that network with its "
                                        "address could see the images and answer; add --public to serve it there anyway, or leave --host out (127.0.0.1).")
     return host
-
-def _ip(name:str) -> bool:
-    try: ipaddress.ip_address(name); return True
-    except ValueError: return False
 
 def host_ok(header:str, host:str, port:int) -> bool:
     """Whether a request's `Host` `header` names the page on `host`:`port`: its own address, or on loopback localhost, or on a wildcard
@@ -295,7 +294,7 @@ def host_ok(header:str, host:str, port:int) -> bool:
     if name == own: return True
     if _loopback(own): return name in ('localhost', '127.0.0.1', '::1')
     mine = {'localhost', socket.gethostname().lower(), socket.getfqdn().lower()}
-    return name in mine or (own in ('0.0.0.0', '::') and _ip(name))
+    return name in mine or (own in ('0.0.0.0', '::') and _address(name) is not None)
 
 def same_origin(headers, host:str) -> bool:
     "Whether a request that changes something comes from the page at `host` (its Host header), where the browser says (`Origin`, else `Referer`)."
