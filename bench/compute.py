@@ -10,17 +10,19 @@
    autograd loop against the written-out step, median of 3; then `mqnet` rounds on Fashion-MNIST at 40% noise in the paper's
    regime (the fashion grid's settings), their phases and the meta-net's share of a round. Writes meta_cpu.csv, meta_round_cpu.csv.
 4. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),
-   each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it).
-5. `--csi-epochs N`: what a shorter digits CSI preset costs, on validation data only: `mqnet` on digits at 40% noise, seeds 0-4 (`--seeds`),
-   200 labeled examples held out of each pool, the preset's CSI against one capped at N epochs; final validation accuracy and
-   its mean over rounds, paired on the seed. No test accuracy is written or printed. Writes csi_epochs_val.csv.
+   each repetition cold: a fresh output folder and a fresh CSI cache (`--walltime N` repetitions; 0 skips it), each beside the
+   reference workload on the same machine (`mqnet_run --methods random --seeds 0 --jobs 1`, cold), so that a reader can scale the time to theirs.
+5. `--csi-epochs A,B`: the digits CSI preset decided by the quality rule (`mqnet.tables.quality_rule`), on validation data only: `mqnet`
+   on digits at 40% noise, seeds 0-9 (`--seeds`), 200 labeled examples held out of each pool, CSI at A against B epochs; purity AUROC
+   and validation accuracy after the last round and over the rounds, paired on the seed. No test accuracy is written or printed.
+   Writes csi_epochs_val.csv and csi_epochs_rule.csv.
 6. `--meta-steps N`: what fewer meta-net steps on digits cost, on validation data only: `mqnet` on digits at 40% noise, the
    official meta-net preset (100 steps an epoch at least: 10,000 a round on a 4-example self-validation set) against N steps an
    epoch, 200 labeled examples held out of each pool; the meta-net's seconds a round, final validation accuracy and its mean over
    rounds, paired on the seed. Writes meta_steps_val.csv (no test column).
 Writes bench/results/compute_phases.csv, compute_select_scale.csv and mqnet_run_cpu.csv.
 
-    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta] [--csi-epochs 20] [--meta-steps 20] [--seeds 0,1,2]
+    python bench/compute.py [--quick] [--walltime 3] [--only-walltime] [--meta] [--csi-epochs 20,40] [--meta-steps 20] [--seeds 0,1,2]
 """
 import argparse, os, platform, subprocess, tempfile, time
 
@@ -75,8 +77,11 @@ def meta(rounds:int=2, reps:int=3):
     print(f"mqnet on Fashion 40%, {rounds} rounds on one core: median round {res.t_round.median():.1f}s, meta-net {res.t_meta.median():.2f}s "
           f"({100 * res.meta_share.median():.1f}% of a round)")
 
+REFERENCE = ['mqnet_run', '--methods', 'random', '--seeds', '0', '--jobs', '1']   # the machine's speed beside the quick start's time: one RANDOM run on one core
+
 def walltime(n:int):
-    """Seconds of `n` cold runs of the default `mqnet_run` (its own defaults: one process per core), with their median, and
+    """Seconds of `n` cold runs of the default `mqnet_run` (its own defaults: one process per core), with their median, each beside
+    the seconds of the reference workload (`REFERENCE`, one RANDOM run on one core, also cold) on the same machine; and
     the core-seconds of its phases: per method, the rounds' train / score / select / meta seconds summed over the runs;
     `rest` is what the workers spent outside the rounds (CSI training, start-up, data, checkpoints): cores x wall - rounds."""
     import mqnet
@@ -89,30 +94,49 @@ def walltime(n:int):
             t0 = time.perf_counter()
             subprocess.run(['mqnet_run', '--out', f'{tmp}/runs'], env=env, check=True, stdout=subprocess.DEVNULL)
             secs = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            subprocess.run([*REFERENCE, '--out', f'{tmp}/reference'], env=env, check=True, stdout=subprocess.DEVNULL)
+            ref = time.perf_counter() - t0
             res = pd.read_csv(f'{tmp}/runs/results.csv')
             by = res.groupby('method')[phase].sum()
-            rows.append(dict(repetition=i, seconds=secs, **info, **{f'{m}_{p[2:]}': by.loc[m, p] for m in by.index for p in phase},
+            rows.append(dict(repetition=i, seconds=secs, reference_seconds=ref, reference=' '.join(REFERENCE), **info, **{f'{m}_{p[2:]}': by.loc[m, p] for m in by.index for p in phase},
                              rounds_core_s=by.values.sum(), rest_core_s=info['jobs'] * secs - by.values.sum()))
-            print(f'mqnet_run (default), cold: {secs:.0f}s', flush=True)
+            print(f'mqnet_run (default), cold: {secs:.0f}s; the reference ({" ".join(REFERENCE)}): {ref:.0f}s', flush=True)
     df = pd.DataFrame(rows); df.to_csv(HERE/'mqnet_run_cpu.csv', index=False)
-    print(f'median of {n}: {df.seconds.median():.0f}s')
-    print(df.drop(columns=list(info)).median().round(1).to_string())
+    print(f'median of {n}: {df.seconds.median():.0f}s; the reference: {df.reference_seconds.median():.0f}s')
+    print(df.drop(columns=[*info, 'reference']).median().round(1).to_string())
 
-def csi_epochs(epochs:int, seeds=(0, 1, 2, 3, 4), holdout:int=200):
-    """The digits CSI preset against one capped at `epochs` epochs (as steps, from seed 0's pool), as `mqnet` runs with each on the
-    held-out part (docstring, item 5)."""
-    import math
-    from mqnet.csi import CSI_PRESETS
+def _csi_run(args):
+    "One `mqnet` run on digits at 40% noise on the held-out part with the digits CSI preset at `epochs` epochs (validation rounds, no test column)."
+    seed, epochs, holdout, cache = args
+    from mqnet.csi import CSIConfig
     from mqnet.data import split_dataset
-    from mqnet.experiments import run_grid
-    steps = epochs * math.ceil(len(split_dataset('digits', noise=0.4, seed=0, holdout=holdout).x) / CSI_PRESETS['digits']['bs'])
-    res = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, cap in ((f"{CSI_PRESETS['digits']['epochs']} epochs (preset)", None), (f'{epochs} epochs ({steps} steps)', steps)):
-            r = run_grid('digits', ['mqnet'], 0.4, list(seeds), Path(tmp)/f'runs{cap}', holdout=holdout, csi_steps=cap, jobs=None, csi_cache=Path(tmp)/f'csi{cap}', log=None)
-            res[name] = r.drop(columns=['test_acc', 'test_acc_per_class'], errors='ignore').assign(csi=name)
-    df = pd.concat(res.values(), ignore_index=True); df.to_csv(HERE/'csi_epochs_val.csv', index=False)
-    print_paired_val(res)
+    from mqnet.loop import ActiveLearning
+    torch.set_num_threads(1)
+    al = ActiveLearning(split_dataset('digits', noise=0.4, seed=seed, holdout=holdout), 'mqnet', seed=seed, csi=CSIConfig.preset('digits', epochs=epochs),
+                        csi_cache=cache, progress=False)
+    return al.run().drop(columns=['test_acc', 'test_acc_per_class'], errors='ignore').assign(seed=seed, csi=f'{epochs} epochs')
+
+def csi_epochs(epochs, seeds=tuple(range(10)), holdout:int=200):
+    """The digits CSI preset decided by the quality rule (`mqnet.tables.quality_rule`): `mqnet` on digits at 40% noise with CSI at each of two
+    epoch counts `epochs` (shorter, longer), on the held-out part of each seed's pool, paired on the seed: purity AUROC and validation
+    accuracy, after the last round and as their mean over rounds. Writes csi_epochs_val.csv (every round) and csi_epochs_rule.csv (the rule's table)."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing as mp
+    from mqnet.tables import quality_rule
+    short, long = sorted(epochs)
+    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(os.cpu_count(), mp_context=mp.get_context('spawn')) as ex:
+        df = pd.concat(ex.map(_csi_run, [(s, e, holdout, f'{tmp}/csi{s}') for e in (short, long) for s in seeds]), ignore_index=True)
+    df.to_csv(HERE/'csi_epochs_val.csv', index=False)
+    by = lambda e: df[df.csi == f'{e} epochs'].sort_values(['seed', 'round'])
+    last = lambda r, f: r[r['round'] == r['round'].max()].set_index('seed')[f]
+    mean = lambda r, f: r.groupby('seed')[f].mean()
+    diffs = {f'{what} ({how})': 100 * (of(by(short), f) - of(by(long), f)) for f, what in (('purity_auroc', 'purity AUROC x100'), ('val_acc', 'validation accuracy'))
+             for how, of in (('last round', last), ('mean over rounds', mean))}
+    rule = quality_rule(diffs).assign(shorter=f'{short} epochs', longer=f'{long} epochs', seeds=','.join(map(str, seeds)))
+    rule.to_csv(HERE/'csi_epochs_rule.csv', index=False)
+    print(rule.drop(columns=['seeds']).round(3).to_string(index=False))
+    print(f"the quality rule {'takes' if rule.holds.all() else 'does not take'} {short} epochs over {long} ({len(seeds)} seeds)")
 
 def print_paired_val(res:dict):
     "Print the second of two configurations' runs (`res`: name → validation rounds) against the first: final validation accuracy and its mean over rounds, paired on the seed."
@@ -154,12 +178,12 @@ if __name__ == '__main__':
     p.add_argument('--walltime', type=int, default=3, help='repetitions of the default mqnet_run (0: skip)')
     p.add_argument('--only-walltime', action='store_true', help='time the default mqnet_run only')
     p.add_argument('--meta', action='store_true', help="time MQ-Net's meta-net only (needs Fashion-MNIST)")
-    p.add_argument('--seeds', default='0,1,2,3,4', help='seeds of --csi-epochs and --meta-steps')
+    p.add_argument('--seeds', default=None, help='seeds of --csi-epochs (default 0-9) and --meta-steps (default 0-4)')
     p.add_argument('--meta-steps', type=int, default=0, help="compare the official meta-net preset with this many steps an epoch, on digits' validation data only")
-    p.add_argument('--csi-epochs', type=int, default=0, help='compare the digits CSI preset with one of this many epochs, on validation data only'); a = p.parse_args()
-    p_seeds = [int(s) for s in a.seeds.split(',')]
-    if a.csi_epochs: csi_epochs(a.csi_epochs, p_seeds)
-    elif a.meta_steps: meta_steps(a.meta_steps, p_seeds)
+    p.add_argument('--csi-epochs', default='', help='two epoch counts of the digits CSI preset to decide between by the quality rule (e.g. 20,40), on validation data only'); a = p.parse_args()
+    p_seeds = [int(s) for s in a.seeds.split(',')] if a.seeds else None
+    if a.csi_epochs: csi_epochs([int(e) for e in a.csi_epochs.split(',')], p_seeds or tuple(range(10)))
+    elif a.meta_steps: meta_steps(a.meta_steps, p_seeds or (0, 1, 2, 3, 4))
     elif a.meta: meta()
     elif not a.only_walltime:
         if (HERE/'experiments.csv').exists(): phases()

@@ -11,8 +11,9 @@ from .strategies import STRATEGIES, PAPER_METHODS
 # %% auto #0
 __all__ = ['SETTING', 'CLAIMS', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS', 'setup_label', 'setting_label',
            'final_round', 'summary_table', 'aulc', 'run_scores', 'paired_interval', 'min_detectable_effect', 'paired',
-           'win_tie_loss', 'best_baseline', 'paired_table', 'verdict', 'claim_verdicts', 'conclude', 'per_round_table',
-           'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims', 'meeting_table']
+           'win_tie_loss', 'quality_rule', 'best_baseline', 'paired_table', 'verdict', 'claim_verdicts', 'conclude',
+           'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims',
+           'meeting_table']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -125,6 +126,21 @@ def win_tie_loss(df:pd.DataFrame, methods=None, field:str='test_acc', measure:st
     M['wins'] = M.sum(1); M.loc['losses'] = M.sum(0)
     M = M.astype(object); M.loc['losses', 'wins'] = ''                    # counts stay integers in every table
     return M
+
+# %% ../nbs/08a_tables.ipynb #237afb66
+def quality_rule(diffs:dict, min_seeds:int=10, conf:float=0.95) -> pd.DataFrame:
+    """Whether a shorter preset may replace a longer one (the rule above): `diffs` maps each measure to its paired differences shorter − longer
+    (one per seed, validation data). One row per measure: n, mean, interval, smallest detectable effect, the two conditions and `holds`;
+    the shorter preset is taken only if every row holds (`quality_rule(d).holds.all()`)."""
+    require(len(diffs) > 0, "quality_rule needs at least one measure's paired differences.")
+    rows = []
+    for measure, d in diffs.items():
+        st = paired_interval(d, conf); mde = min_detectable_effect(st['sd'], st['n'], conf)
+        no_loss = bool(st['n'] >= min_seeds and np.isfinite(st['hi']) and st['hi'] >= 0)
+        lean = bool(st['n'] >= min_seeds and st['mean'] >= -mde)
+        rows.append(dict(measure=measure, n=st['n'], mean=st['mean'], lo=st['lo'], hi=st['hi'], p=st['p'], smallest_detectable=mde,
+                         no_loss_detected=no_loss, lean_within_detectable=lean, holds=no_loss and lean))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/08a_tables.ipynb #aa00169c
 def _cell(st) -> str:

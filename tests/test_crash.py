@@ -5,7 +5,7 @@ a console script with that function wrapped: at the N-th write it writes half of
 (`os._exit`, as SIGKILL would leave it: no clean-up, no flush of anything else). For every N of an uncut call's writes,
 the test cuts a fresh call there, runs the same command again, and compares every file a person or a report reads.
 """
-import os, subprocess, sys
+import os
 from pathlib import Path
 import pandas as pd, pytest
 from test_label import answer, folder, initial_labels, _cmd          # noqa: F401 (folder is a fixture)
@@ -30,12 +30,11 @@ sys.argv = [script, *sys.argv[2:]]
 sys.exit(main())
 '''
 
-def launch(cmd, env, cut_at, tmp_path):
-    "Run the console script `cmd` with its `cut_at`-th file write cut (0: none); (return code, writes made, stderr)."
+def launch(fs, cmd, env, cut_at, tmp_path):
+    "Run the console script `cmd` as `python -c LAUNCH cmd...` (in a process forked from the fork server `fs`) with its `cut_at`-th file write cut (0: none); (return code, writes made, stderr)."
     count = tmp_path/'writes'; count.unlink(missing_ok=True)
-    p = subprocess.run([sys.executable, '-c', LAUNCH, *cmd], env=dict(env, MQNET_CUT_AT=str(cut_at), MQNET_CUT_COUNT=str(count)),
-                       capture_output=True, text=True, timeout=600)
-    return p.returncode, int(count.read_text()) if count.exists() else None, p.stderr
+    rc, _, err = fs.run(['-c', *cmd], dict(env, MQNET_CUT_AT=str(cut_at), MQNET_CUT_COUNT=str(count)), timeout=600, code=LAUNCH)
+    return rc, int(count.read_text()) if count.exists() else None, err
 
 def views(run:Path) -> dict:
     "What a person or a report reads from `run`: every CSV (timings aside) and query image, by relative path."
@@ -51,23 +50,23 @@ def stray(run:Path) -> list: return sorted(str(p.relative_to(run)) for p in run.
 
 RUN = ['mqnet_run', '--methods', 'mqnet', '--seeds', '0', '--rounds', '2', '--iters', '60', '--csi-steps', '30', '--jobs', '1', '--quiet']
 
-def test_mqnet_run_killed_at_every_write(cli_env, tmp_path):
+def test_mqnet_run_killed_at_every_write(forkserver, cli_env, tmp_path):
     "mqnet_run cut at each of its file writes (CSI cache, checkpoints, histories, results): the same command ends with the uncut run's files."
     env = dict(cli_env, MQNET_CACHE=str(tmp_path/'cache-full'))
-    rc, n, err = launch([*RUN, '--out', str(tmp_path/'full')], env, 0, tmp_path)
+    rc, n, err = launch(forkserver, [*RUN, '--out', str(tmp_path/'full')], env, 0, tmp_path)
     assert rc == 0 and n >= 8, err
     want = views(tmp_path/'full')
     assert {'results.csv', 'digits/noise0.4/mqnet/seed0/history.csv'} <= set(want)
     for k in range(1, n + 1):
         out, cache = tmp_path/f'cut{k}', tmp_path/f'cache{k}'        # a fresh CSI cache, so that its write is cut too
-        rc, _, err = launch([*RUN, '--out', str(out)], dict(env, MQNET_CACHE=str(cache)), k, tmp_path)
+        rc, _, err = launch(forkserver, [*RUN, '--out', str(out)], dict(env, MQNET_CACHE=str(cache)), k, tmp_path)
         assert rc == 137, (k, err)
-        rc, _, err = launch([*RUN, '--out', str(out)], dict(env, MQNET_CACHE=str(cache)), 0, tmp_path)
+        rc, _, err = launch(forkserver, [*RUN, '--out', str(out)], dict(env, MQNET_CACHE=str(cache)), 0, tmp_path)
         assert rc == 0, (k, err)
         assert views(out) == want, f"cut at write {k} of {n}: the re-run's files differ from the uncut run's"
         assert stray(out) == [], (k, stray(out))
 
-def test_mqnet_label_killed_at_every_write(cli_env, folder, tmp_path):
+def test_mqnet_label_killed_at_every_write(forkserver, cli_env, folder, tmp_path):
     "Each mqnet_label call of a session (the first labels, then one round of answers) cut at each of its writes, then called again: the session ends with the uncut session's files."
     root, truth = folder
     initial_labels(root, truth)
@@ -77,9 +76,9 @@ def test_mqnet_label_killed_at_every_write(cli_env, folder, tmp_path):
         for call in range(2):
             if call: answer(run/f'query_{call:03d}.csv', truth)
             if call == cut_call:
-                rc, _, err = launch(_cmd(root, run), cli_env, cut_at, tmp_path)
+                rc, _, err = launch(forkserver, _cmd(root, run), cli_env, cut_at, tmp_path)
                 assert rc == 137, (call, cut_at, err)
-            rc, n, err = launch(_cmd(root, run), cli_env, 0, tmp_path)
+            rc, n, err = launch(forkserver, _cmd(root, run), cli_env, 0, tmp_path)
             assert rc == 0, (call, cut_at, err); writes.append(n)
         return writes
     writes = session(tmp_path/'full')

@@ -33,15 +33,11 @@ def test_label_in_the_browser(cli, cli_env, images):
     root, truth = images
     drv = browser()
     cmd = ['mqnet_label', '--images', str(root/'images'), '--labels', str(root/'start.csv'), *FAST]
-    srv = subprocess.Popen([*cmd, '--out', str(root/'page'), '--serve'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env)
+    srv, url, out, err = start_page([*cmd, '--out', str(root/'page'), '--serve'], cli_env, root)   # its output in files: a pipe nobody reads would fill and stop it
     try:
-        line = ''
-        while 'Label in your browser:' not in line:
-            line = srv.stdout.readline(); assert line or srv.poll() is None, srv.stderr.read()
-        url = re.search(r'http://\S+', line).group(0)
         assert url.startswith('http://127.0.0.1:') and 'token=' in url
-        rc, _, err = cli(*cmd, '--out', str(root/'page'))                              # the command line on the same run: one sentence
-        assert rc == 2 and 'is in use by another mqnet_label' in err and 'Traceback' not in err
+        rc, _, said = cli(*cmd, '--out', str(root/'page'))                             # the command line on the same run: one sentence
+        assert rc == 2 and 'is in use by another mqnet_label' in said and 'Traceback' not in said
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import WebDriverWait
         wait = lambda cond, t=120: WebDriverWait(drv, t).until(cond)     # generous: a busy 2-core machine
@@ -72,10 +68,8 @@ def test_label_in_the_browser(cli, cli_env, images):
         labels = pd.read_csv(root/'page'/'labels.csv', keep_default_na=False)
         assert len(labels) == 18 + 8 and set(given) <= set(zip(labels.path, labels.label))
     finally:
-        drv.quit(); srv.send_signal(signal.SIGINT)
-        try: srv.wait(30)
-        except subprocess.TimeoutExpired: srv.kill()
-    assert srv.returncode == 0, srv.stderr.read()
+        drv.quit(); stop_page(srv)
+    assert srv.returncode == 0, err.read_text()
     # the same answers through the CSV workflow: the same round
     assert cli(*cmd, '--out', str(root/'csv'))[0] == 0
     shutil.copy(root/'page'/'query_001.csv', root/'csv'/'query_001.csv')
