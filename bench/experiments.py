@@ -37,8 +37,9 @@ experiments_separate.csv, written after every seed, takes a seed once all thirte
 
 Recorded: split, cross and plus-digits with seeds 0-4, ablation with seeds 0-4, mnist1d at 40% with
 seeds 0-4 (--grids mnist1d --noises 0.4 --seeds 0,1,2,3,4); long with seeds 0-2. The digits runs of the
-methods that compute CSI were re-recorded with the 20-epoch digits CSI preset, and those of MQ-Net with the digits
-meta-net preset (20 steps an epoch). Fashion: see the README for what is recorded so far.
+methods that compute CSI were re-recorded with the 40-epoch digits CSI preset (kept by the quality rule over 20 epochs:
+bench/results/csi_epochs_rule.csv), and those of MQ-Net with the digits meta-net preset (20 steps an epoch); the long grid
+was re-recorded whole. Fashion: see the README for what is recorded so far.
 """
 import argparse, time, warnings
 from pathlib import Path
