@@ -15,7 +15,7 @@ from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine
 from fastai.data.core import DataLoaders
 from fastai.optimizer import Optimizer, weight_decay, average_grad, larc_layer_lr
 from .core import require, set_seed, get_device, atomic_save, safe_load, preset_name, from_preset
-from .learner import ARCHS, Backbone, Normalize, conv_bn, BasicBlock, global_avg_pool, _GlobalAvgPool, auto_arch, input_stats, DeviceBatches, SkipValidation, quiet_fit, random_crop, random_flip, amp_dtype, BF16Training, fp32_scores
+from .learner import ARCHS, Backbone, Normalize, conv_bn, BasicBlock, global_avg_pool, _GlobalAvgPool, auto_arch, input_stats, DeviceBatches, SkipValidation, quiet_fit, random_crop, random_flip, amp_dtype, BF16Training, fp32_scores, report_cbs
 
 # %% auto #0
 __all__ = ['GPU_CSI_STEPS', 'CSI_PRESETS', 'CSIConfig', 'default_csi', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews',
@@ -145,7 +145,7 @@ def train_csi(x, cfg:CSIConfig=CSIConfig(), arch:str='auto') -> Learner:
                     opt_func=partial(Lars, mom=0.9, wd=cfg.wd), cbs=[SkipValidation(), ShiftedViews(shifts)])
     if amp_dtype(cfg.precision, dev) is not None: learn.add_cb(BF16Training(dev.type))
     sched = combine_scheds([cfg.warmup, 1 - cfg.warmup], [SchedLin(cfg.lr * 0.01, cfg.lr), SchedCos(cfg.lr, cfg.lr * 1e-3)])
-    with quiet_fit(learn): learn.fit(1, cfg.lr, cbs=ParamScheduler({'lr': sched}))
+    with quiet_fit(learn): learn.fit(1, cfg.lr, cbs=[ParamScheduler({'lr': sched})] + report_cbs('CSI: learning what the images look like'))
     learn.cfg = cfg
     return fp32_scores(learn)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_label.ipynb #268aec76
 from __future__ import annotations
-import csv, io, json, os, shlex, warnings
+import csv, io, json, math, os, shlex, sys, time, warnings
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated')  # raised while fastai imports; not the labeler's concern
 from contextlib import contextmanager
 try: import fcntl
@@ -12,18 +12,20 @@ except ImportError: fcntl = None                                       # no advi
 from dataclasses import dataclass, replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
-import numpy as np, pandas as pd, torch
-from .core import require, atomic_write, clear_cut_writes, check_seed, input_kind, gpu_count, torch_threads, check_writable
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
+from .core import require, atomic_write, clear_cut_writes, check_seed, input_kind, gpu_count, torch_threads, check_writable, get_device
 from .data import OpenSetData, OOD, UNLABELED, check_costs, check_budget
-from .learner import TrainConfig, default_train, check_iters
-from .csi import CSIConfig, default_csi
+from .learner import TrainConfig, default_train, check_iters, ARCHS, auto_arch, reporting, tell_steps
+from .csi import CSIConfig, CSINet, default_csi
 from .strategies import get_strategy
 from .loop import ActiveLearning, STATE, HISTORY, default_budget
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'FORMULA_STARTS', 'ROUNDS', 'LABEL_DEFAULTS', 'find_images', 'load_images', 'write_digits_folder',
-           'read_labels', 'label_ids', 'LabelTask', 'label_task', 'label_presets', 'contact_sheet', 'run_lock',
-           'label_round', 'mqnet_label', 'label_status']
+__all__ = ['IMAGE_SUFFIXES', 'FORMULA_STARTS', 'ROUNDS', 'LABEL_DEFAULTS', 'find_images', 'load_images', 'other_files',
+           'left_out', 'write_digits_folder', 'read_labels', 'label_ids', 'LabelTask', 'label_task', 'task_of',
+           'label_presets', 'csi_steps_of', 'free_memory', 'check_fits', 'label_plan', 'read_features',
+           'torchvision_backbone', 'image_features', 'contact_sheet', 'run_lock', 'label_round', 'mqnet_label',
+           'console_bars', 'label_status']
 
 # %% ../nbs/10_label.ipynb #44c66f6f
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff')
@@ -42,8 +44,9 @@ def find_images(images, exclude=None) -> list:
     return sorted(found)
 
 # %% ../nbs/10_label.ipynb #9de7b94c
-def load_images(images, paths, size:int|None=None) -> tuple:
-    "(x, paths): the readable images among `paths` under `images` as uint8 N×C×S×S, and their paths; S = `size`, or the median shorter side (at most 64)."
+def load_images(images, paths, size:int|None=None, max_side:int=64) -> tuple:
+    """(x, paths, bad): the readable images among `paths` under `images` as uint8 N×C×S×S, their paths, and (path, why) for each file left out.
+    S = `size`, or the median shorter side, at most `max_side` (`mqnet_label` gives 32 on a CPU, 64 on a GPU)."""
     from PIL import Image
     import torchvision.transforms.functional as TF
     def head(p):                                                        # size and mode from the header: no pixels read
@@ -51,20 +54,40 @@ def load_images(images, paths, size:int|None=None) -> tuple:
             with Image.open(Path(images)/p) as im: return im.size, im.mode
         except Exception: return None
     with ThreadPoolExecutor(8) as ex: heads = list(ex.map(head, paths))
+    bad = [(p, 'not an image this system can read') for p, h in zip(paths, heads) if h is None]
     ok = [i for i, h in enumerate(heads) if h is not None]
     require(ok, f"images folder {str(images)!r} holds no readable image (looked for {', '.join(IMAGE_SUFFIXES)} files at any depth).")
     heads, paths = [heads[i] for i in ok], [paths[i] for i in ok]
-    size = int(size or min(64, int(np.median([min(s) for s, _ in heads]))))
+    size = int(size or min(max_side, int(np.median([min(s) for s, _ in heads]))))
     require(size >= 8, f"size {size!r} is too small; images are brought to at least 8 px a side (--size).")
     grey = all(m in ('1', 'L', 'I', 'I;16', 'F') for _, m in heads)
     def fit(p):                                                         # each image read and brought to its size at once: only small arrays are kept
         try:
-            with Image.open(Path(images)/p) as im: a = np.asarray(TF.center_crop(TF.resize(im.convert('L' if grey else 'RGB'), size), size))
+            with Image.open(Path(images)/p) as im:
+                im.draft('L' if grey else 'RGB', (2 * size, 2 * size))   # a JPEG decodes at a fraction of its size: a camera's photo never lies whole in memory
+                a = np.asarray(TF.center_crop(TF.resize(im.convert('L' if grey else 'RGB'), size), size))
             return a[None] if grey else a.transpose(2, 0, 1)
         except Exception: return None
     with ThreadPoolExecutor(8) as ex: xs = list(ex.map(fit, paths))
+    bad += [(p, 'damaged or cut short: its pixels cannot be read') for p, a in zip(paths, xs) if a is None]
     keep = [i for i, a in enumerate(xs) if a is not None]                 # a file whose header reads but whose pixels do not: left out
-    return np.stack([xs[i] for i in keep]).astype(np.uint8), [paths[i] for i in keep]
+    require(keep, f"images folder {str(images)!r} holds no readable image: every file's pixels failed to read.")
+    return np.stack([xs[i] for i in keep]).astype(np.uint8), [paths[i] for i in keep], sorted(bad)
+
+def other_files(images, exclude=None) -> list:
+    "The files under `images` that are not images by their name (hidden ones and anything under `exclude` left out): what a person is told was not read."
+    root = Path(images); skip = None if exclude is None else Path(exclude).resolve()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob('*') if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES
+                  and not any(s.startswith('.') for s in p.relative_to(root).parts) and not (skip is not None and p.resolve().is_relative_to(skip)))
+
+def left_out(bad, others) -> str:
+    "One sentence naming the files `load_images` left out (`bad`) and those that are not images (`others`); '' when there are none."
+    said = []
+    if bad: said.append(f"{len(bad)} image file{'s' if len(bad) > 1 else ''} could not be read and {'were' if len(bad) > 1 else 'was'} left out: "
+                        + '; '.join(f'{p} ({why})' for p, why in bad[:10]) + (f'; and {len(bad) - 10} more' if len(bad) > 10 else ''))
+    if others: said.append(f"{len(others)} file{'s' if len(others) > 1 else ''} that {'are' if len(others) > 1 else 'is'} not an image by {'their' if len(others) > 1 else 'its'} name "
+                           f"{'were' if len(others) > 1 else 'was'} not read: " + ', '.join(others[:10]) + (f', and {len(others) - 10} more' if len(others) > 10 else ''))
+    return ' '.join(s + '.' for s in said)
 
 # %% ../nbs/10_label.ipynb #a41fb44c
 def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
@@ -139,10 +162,31 @@ class LabelTask:
     paths: list
     classes: tuple
     initial: dict          # pool index -> class id or OOD
+    thumbs: np.ndarray|None = None   # the pool's images as uint8 N×C×S×S where `data.x` holds features (what a contact sheet shows)
+    left_out: str = ''               # the sentence naming the files that were not read
 
-def label_task(images, labels, test=None, size:int|None=None, seed:int=0, exclude=None) -> LabelTask:
-    "The pool of the images under `images` (less those of the `test` CSV), its IN classes (the class names of the `labels` CSV) and the labels given there."
-    x, paths = load_images(images, find_images(images, exclude), size)
+def _features(images, paths, listed, features, backbone, weights, cache) -> np.ndarray:
+    "The embeddings of the images `paths`: read from the `features` file, or computed by the torchvision `backbone` (kept in `cache`/features.npz for the next call)."
+    if features: return read_features(features, paths, listed)
+    w = Path(weights) if weights else None
+    key = json.dumps([backbone, str(w), w.stat().st_size if w and w.is_file() else None, w.stat().st_mtime_ns if w and w.is_file() else None, paths])
+    f = Path(cache)/'features.npz' if cache else None
+    if f is not None and f.exists():
+        with np.load(f, allow_pickle=False) as z:
+            if str(z['key']) == key: return z['x']
+    x = image_features(images, paths, backbone, weights)
+    if f is not None:
+        buf = io.BytesIO(); np.savez(buf, key=np.array(key), x=x); atomic_write(f, buf.getvalue())
+    return x
+
+def label_task(images, labels, test=None, size:int|None=None, seed:int=0, exclude=None, features=None, backbone=None, weights=None, cache=None) -> LabelTask:
+    """The pool of the images under `images` (less those of the `test` CSV), its IN classes (the class names of the `labels` CSV) and the labels given there.
+    With `features` (a file of embeddings) or `backbone` (a pretrained torchvision model) the examples are those embeddings, and the images are kept to be shown."""
+    listed = find_images(images, exclude)
+    embed = bool(features or backbone)
+    x, paths, bad = load_images(images, listed, size, max_side=64 if embed or gpu_count() else 32)
+    thumbs = None
+    if embed: thumbs, x = x, _features(images, paths, listed, features, backbone, weights, cache)
     known = set(paths)
     given = read_labels(labels, known)
     classes = tuple(sorted({lab for _, _, lab in given if lab and lab.lower() != 'ood'}))
@@ -159,17 +203,128 @@ def label_task(images, labels, test=None, size:int|None=None, seed:int=0, exclud
     where = {p: i for i, p in enumerate(paths)}; t = [where[p] for p in test_ids]
     data = OpenSetData(x[pool], np.full(len(pool), UNLABELED, np.int64), np.full(len(pool), -1, np.int64), x[t], np.array(list(test_ids.values()), np.int64),
                        classes, 'unknown', float('nan'), int(seed), 'folder', 'split', f'images under {images}')
-    return LabelTask(data, [paths[i] for i in pool], classes, init)
+    return LabelTask(data, [paths[i] for i in pool], classes, init, None if thumbs is None else thumbs[pool], left_out(bad, other_files(images, exclude)))
+
+def task_of(args:dict) -> LabelTask:
+    "The `LabelTask` of a labeling run's checked arguments (`_check_args`): what `mqnet_label` and its page read at every call."
+    return label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=args['out'], features=args.get('features'),
+                      backbone=args.get('backbone'), weights=args.get('weights'), cache=args['out'])
 
 # %% ../nbs/10_label.ipynb #654f538c
 def label_presets(data:OpenSetData, iters:int|None=None, csi_steps:int|None=None) -> tuple:
-    "(TrainConfig, CSIConfig) for a person's images: the shape's presets on a GPU or for small images, the fast `fashion` ones on a CPU."
+    """(TrainConfig, CSIConfig) for a person's images: on a CPU the `photos` classifier (the fast CNN, steps that grow with the labels) and
+    the fast `fashion` CSI; on a GPU, and for vectors (features) or images under 16 px, the shape's presets."""
     fast = not gpu_count() and input_kind(data.x.shape[1:]) == 'images'
-    train = TrainConfig.preset('fashion') if fast else default_train(data)
+    train = TrainConfig.preset('photos') if fast else default_train(data)
     csi = CSIConfig.preset('fashion') if fast else default_csi(data)
-    if iters is not None: check_iters(iters); train = replace(train, iters=int(iters))
+    if iters is not None: check_iters(iters); train = replace(train, iters=int(iters), epochs=None)
     if csi_steps is not None: check_iters(csi_steps, 'csi_steps'); csi = replace(csi, max_iters=int(csi_steps))
     return train, csi
+
+def csi_steps_of(cfg:CSIConfig, n:int) -> int:
+    "CSI's training steps on a pool of `n` examples under `cfg` (as `train_csi` counts them)."
+    return min(cfg.epochs * math.ceil(n / cfg.bs), cfg.max_iters or 10**12)
+
+def _step_cost(model, x, y, reps:int=2) -> tuple:
+    "(seconds, bytes) of one SGD step of `model` on the batch `x`, `y`: the median of `reps` timed steps after one to warm up, and the activations kept for backward."
+    opt, kept = torch.optim.SGD(model.parameters(), lr=0.01), []
+    hooks = [m.register_forward_hook(lambda m, i, o: kept.append(o.numel() * o.element_size() if torch.is_tensor(o) else 0))
+             for m in model.modules() if not list(m.children())]
+    ts = []
+    for r in range(reps + 1):
+        kept.clear(); t = time.perf_counter()
+        out = model(x); out = out[1] if isinstance(out, tuple) else out
+        F.cross_entropy(out.float(), y).backward(); opt.step(); opt.zero_grad()
+        ts.append(time.perf_counter() - t)
+    for h in hooks: h.remove()
+    return float(np.median(ts[1:])), 2 * sum(kept) + 4 * sum(p.numel() * p.element_size() for p in model.parameters())
+
+def free_memory() -> int|None:
+    "Bytes of memory this machine has free for a new allocation (Linux's MemAvailable), or None where it cannot be read."
+    try: return int(next(l for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable')).split()[1]) * 1024
+    except Exception: return None
+
+def check_fits(need:int, free:int|None, what:str, lower:str):
+    "Refuse, naming the setting to lower, a training step that needs more memory (`need` bytes) than is `free`."
+    if free is None: return
+    require(need <= 0.8 * free, f"{what} needs about {need / 2**30:.1f} GB, more than the {free / 2**30:.1f} GB free on this machine; lower {lower}.")
+
+def label_plan(data:OpenSetData, train:TrainConfig, csi:CSIConfig|None, n_labeled:int, threads:int, free:int|None=None) -> tuple:
+    """(line, seconds): what this call will train (backbone, image size, steps, device) and an estimate of its time from a few timed steps
+    of each network on this machine; `csi` None when CSI's embeddings are cached. A step that cannot fit in memory is refused first."""
+    dev = get_device(train.device); shape = tuple(data.x.shape[1:]); arch = auto_arch(shape, dev); k = data.k
+    def batch(n): return torch.rand(n, *shape, device=dev)
+    with torch_threads(threads):
+        steps = train.steps(n_labeled)
+        sec, need = _step_cost(ARCHS[arch](shape, k).to(dev), batch(train.bs), torch.zeros(train.bs, dtype=torch.long, device=dev))
+        check_fits(need, free_memory() if free is None else free, f"the classifier's step ({train.bs} images of {'×'.join(map(str, shape))})", '--size')
+        total, parts = sec * steps, [f"the classifier {steps} steps a round"]
+        if csi is not None:
+            shifts = csi.shifts or (4 if len(shape) == 3 else 1); views = csi.bs * shifts * 2
+            net = CSINet(ARCHS[arch](shape, max(shifts, 2)), csi.proj_dim).to(dev)
+            c_sec, c_need = _step_cost(net, batch(views), torch.zeros(views, dtype=torch.long, device=dev))
+            check_fits(c_need, free_memory() if free is None else free, f"CSI's step ({csi.bs} images × {shifts} shifts × 2 views of {'×'.join(map(str, shape))})", '--size')
+            n = csi_steps_of(csi, len(data.y)); total += c_sec * n; parts.insert(0, f"CSI {n} steps (once: it learns what the images look like)")
+    where = f"CPU ({threads} thread{'s' if threads > 1 else ''})" if dev.type == 'cpu' else torch.cuda.get_device_name(dev)
+    size = f"at {shape[1]} px" if len(shape) == 3 else f"on {shape[0]}-number features"
+    return f"mqnet_label: {arch} {size} on the {where}; {', then '.join(parts)}; this call about {_duration(total)}.", total
+
+def _duration(s:float) -> str: return f"{s:.0f} s" if s < 90 else f"{s / 60:.1f} min"
+
+# %% ../nbs/10_label.ipynb #e4ccf649
+def read_features(path, paths:list, listed:list) -> np.ndarray:
+    """The rows of the embeddings file `path` for the images `paths`, as float32 N×D: a CSV `path,f1,f2,…` (a header row, then one row per
+    image), or an `.npy` N×D whose rows follow `listed` (every image file under the folder, sorted, as `find_images` lists them)."""
+    path = Path(path)
+    require(path.is_file(), f"features file {str(path)!r} does not exist; give a path,… CSV or an .npy of embeddings (--features FILE).")
+    require(path.suffix.lower() in ('.csv', '.npy'), f"features file {path.name!r} must be a .csv (path, then numbers) or an .npy (N×D).")
+    if path.suffix.lower() == '.npy':
+        z = np.load(path, allow_pickle=False)
+        require(z.ndim == 2 and len(z) == len(listed), f"{path.name} holds an array of shape {z.shape}; it needs one row per image file under the folder ({len(listed)}), in sorted path order.")
+        rows = dict(zip(listed, z))
+    else:
+        df = pd.read_csv(io.StringIO(_csv_text(path)), keep_default_na=False)
+        require(len(df.columns) >= 2 and df.columns[0] == 'path', f"{path.name} must start with the header path, then one column per number of the embedding.")
+        try: z = df.iloc[:, 1:].to_numpy(np.float32)
+        except ValueError: raise ValueError(f"{path.name} holds a cell that is not a number after the path column; every embedding is numbers only.") from None
+        rows = dict(zip(map(_uncell, df.path.astype(str)), z))
+    missing = [p for p in paths if p not in rows]
+    if missing: raise ValueError(f"{path.name} has no row for {missing[0]!r}" + (f" (and {len(missing) - 1} more images)" if len(missing) > 1 else '') + "; give every image an embedding.")
+    x = np.stack([rows[p] for p in paths]).astype(np.float32)
+    require(np.isfinite(x).all(), f"{path.name} holds a value that is not finite (NaN or infinity).")
+    return x
+
+def torchvision_backbone(backbone:str, weights=None) -> tuple:
+    """(model, transform): the torchvision classifier `backbone` ('torchvision:NAME') with its ImageNet weights from `weights` or torchvision's
+    cache, its last linear layer taken off (it gives features), and the transform its weights were trained with. Never downloads."""
+    import torchvision
+    name = backbone.split(':', 1)[1] if ':' in backbone else ''
+    names = torchvision.models.list_models(module=torchvision.models)
+    require(backbone.startswith('torchvision:') and name in names, f"backbone {backbone!r} is unknown; use torchvision:NAME with NAME a torchvision classifier such as resnet18 or efficientnet_b0.")
+    w = torchvision.models.get_model_weights(name).DEFAULT
+    file = Path(weights) if weights else Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
+    require(file.is_file(), f"the weights of {name} are not at {str(file)!r}; mqnet never downloads them: put {Path(w.url).name} (from {w.url}) there, or give --weights FILE.")
+    model = torchvision.models.get_model(name, weights=None)
+    try: model.load_state_dict(torch.load(file, map_location='cpu', weights_only=True))
+    except Exception as e: raise ValueError(f"{str(file)!r} is not a state dict of torchvision's {name} ({type(e).__name__}); give the weights of that model.") from None
+    parent, attr = next((m, n) for m in reversed(list(model.modules())) for n, c in m.named_children() if isinstance(c, nn.Linear))
+    setattr(parent, attr, nn.Identity())
+    return model.eval(), w.transforms()
+
+@torch.no_grad()
+def image_features(images, paths:list, backbone:str, weights=None, bs:int=32, device=None) -> np.ndarray:
+    "Features of the images `paths` under `images` from the pretrained torchvision `backbone` (`torchvision_backbone`), float32 N×D, in batches of `bs`."
+    from PIL import Image
+    model, tfm = torchvision_backbone(backbone, weights); dev = get_device(device); model = model.to(dev)
+    side = max(tfm.resize_size) if getattr(tfm, 'resize_size', None) else 256
+    def one(p):
+        with Image.open(Path(images)/p) as im: im.draft('RGB', (side, side)); return tfm(im.convert('RGB'))
+    out, what = [], f'computing the features of your images with {backbone}'
+    tell_steps(what, 0, len(paths))
+    with ThreadPoolExecutor(4) as ex:
+        for i in range(0, len(paths), bs):
+            out.append(model(torch.stack(list(ex.map(one, paths[i:i + bs]))).to(dev)).float().cpu()); tell_steps(what, min(i + bs, len(paths)), len(paths))
+    return torch.cat(out).numpy()
 
 # %% ../nbs/10_label.ipynb #cc9cb73d
 def contact_sheet(x:np.ndarray, path, title:str='', cell:int=64) -> Path:
@@ -223,7 +378,7 @@ def _write_query(al, task, out, given:dict) -> tuple:
 def _draw_query(al, task, out) -> Path:
     "The pending query's contact sheet, `query_NNN.png`."
     r, rows = al.round + 1, al.pending['ranking'][:al.state.max_queries]
-    return contact_sheet(task.data.x[rows], Path(out)/f'query_{r:03d}.png', f'query {r}: {len(rows)} images, best first')
+    return contact_sheet((task.data.x if task.thumbs is None else task.thumbs)[rows], Path(out)/f'query_{r:03d}.png', f'query {r}: {len(rows)} images, best first')
 
 def _answers(al, task, out, given:dict) -> tuple:
     "(ranking, {pool index: label id}) of the answers to charge this round: answers kept from before that the query does not list, then the query's labeled rows in order."
@@ -250,7 +405,7 @@ def _command(args:dict) -> str:
 
 LABEL_DEFAULTS = dict(method='mqnet', c_in=1., c_ood=1., seed=0)
 
-def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps) -> dict:
+def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps, features=None, backbone=None, weights=None) -> dict:
     "Refuse a bad argument, or a run folder made with other arguments, before anything is read or written; the arguments as recorded."
     for nm, v in (('images', images), ('labels', labels), ('out', out)):
         require(v, f"{nm} is required: mqnet_label --images DIR --labels CSV --out RUN.")
@@ -260,8 +415,13 @@ def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, si
     if size is not None: require(isinstance(size, (int, np.integer)) and size >= 8, f"size {size!r} must be an integer of at least 8 (pixels a side).")
     for v, nm in ((iters, 'iters'), (csi_steps, 'csi_steps')):
         if v is not None: check_iters(v, nm)
+    require(not (features and backbone), f"features {str(features)!r} and backbone {backbone!r} are two sources of embeddings; give one of them.")
+    require(not weights or backbone, f"weights {str(weights)!r} are a backbone's; give --backbone torchvision:NAME with them.")
+    if features: require(Path(features).is_file(), f"features file {str(features)!r} does not exist; give a path,… CSV or an .npy of embeddings.")
+    if backbone: torchvision_backbone(backbone, weights)                 # an unknown model or missing weights: refused before anything is read
     args = dict(images=str(Path(images).resolve()), labels=str(Path(labels).resolve()), out=str(Path(out).resolve()), method=method, budget=budget,
-                c_in=float(c_in), c_ood=float(c_ood), test=None if test is None else str(Path(test).resolve()), seed=int(seed), size=size, iters=iters, csi_steps=csi_steps)
+                c_in=float(c_in), c_ood=float(c_ood), test=None if test is None else str(Path(test).resolve()), seed=int(seed), size=size, iters=iters, csi_steps=csi_steps,
+                features=None if features is None else str(Path(features).resolve()), backbone=backbone, weights=None if weights is None else str(Path(weights).resolve()))
     p = Path(out)/'args.json'
     if p.exists():
         saved = json.loads(p.read_text())
@@ -297,16 +457,24 @@ def run_lock(out):
     finally: os.close(fd)
 
 # %% ../nbs/10_label.ipynb #9ff04f48
-def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
+def label_round(args:dict, shown:dict, phase=lambda what: None, say=lambda line: None, steps=None) -> str:
     """One step of a labeling run with the checked `args` (`_check_args`): charge the waiting query's answers (MQ-Net's update), train, rank,
-    write the next query; what to tell the person. `phase(text)` hears each step as it starts; `shown` is the command as it was typed."""
-    out = args['out']
+    write the next query; what to tell the person. `phase(text)` hears each step as it starts, and each training's progress in words;
+    `say(line)` hears the plan (what it trains, for about how long); `steps(what, step, total)`, where given, each training's steps as they go
+    (the console's progress bars); `shown` is the command as it was typed."""
+    out, started = args['out'], {}
+    def report(what, i, n):                                             # each training's progress: the page's words and the console's bar
+        if steps is not None: steps(what, i, n)
+        if i == 0 or what not in started: started[what] = time.monotonic()
+        t0 = started[what]; left = (time.monotonic() - t0) / i * (n - i) if i else None
+        phase(f"{what}: step {i} of {n}" + (f", about {_duration(left)} left of it" if left is not None and i < n else ''))
     phase('reading your images and labels')
-    task = label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=out)
+    with reporting(report): task = task_of(args)
     first = {task.paths[i]: _name(task.classes, c) for i, c in task.initial.items()}
     said, new = '', not (Path(out)/STATE).exists()
     if new:
         phase('starting the run from your first labels'); al = _start(task, args, out); given = first
+        said = task.left_out + (' ' if task.left_out else '')
     else:
         try: al = ActiveLearning.resume(out, data=task.data, rounds=ROUNDS, csi_cache=Path(out)/'csi', progress=False)
         except ValueError as e:
@@ -331,9 +499,10 @@ def label_round(args:dict, shown:dict, phase=lambda what: None) -> str:
             given.update({task.paths[i]: _name(task.classes, c) for i, c in ids.items()}); al.notes['given'] = given
             phase(f'learning from your {len(ranking)} answers ({al.strategy.name} updates how it ranks images)')
             with torch_threads(al.threads): al.settle(lambda idx: np.array([ids[int(i)] for i in idx], np.int64), ranking)
-    phase('training the classifier on every label so far and choosing the next images to ask about'
-          + (' (a new run also learns what the images look like first, CSI: the longest step)' if new else ''))
-    with torch_threads(al.threads): al._prepare(); al.propose()        # the run's thread count, as ActiveLearning.run computes
+    cached = not al.strategy.needs_csi or any((Path(out)/'csi').glob('*.pt'))
+    plan, secs = label_plan(task.data, al.train, None if cached else al.csi_cfg, int(al.pool.n_labeled_in), al.threads)
+    say(plan); phase(plan)
+    with torch_threads(al.threads), reporting(report): al._prepare(); al.propose()   # the run's thread count, as ActiveLearning.run computes
     al.notes['given'] = given; atomic_write(Path(out)/'args.json', json.dumps(args, indent=1))
     al.save()                                                           # the checkpoint commits the round and every answer; the views are written from it after it
     phase('writing the next query')
@@ -353,13 +522,29 @@ def mqnet_label(images:str=None,      # folder of your images (any depth); an im
                 size:int=None,        # side of the square images (default: the median side, at most 64)
                 iters:int=None,       # classifier steps a round (default: the preset's)
                 csi_steps:int=None,   # CSI training steps (default: the preset's)
+                features:str=None,    # embeddings to learn on instead of pixels: a path,… CSV or an .npy (rows in sorted path order)
+                backbone:str=None,    # compute embeddings with a pretrained torchvision model, e.g. torchvision:resnet18 (never downloaded)
+                weights:str=None,     # with --backbone: its weights file (default: torchvision's cache)
                 status:bool=False):   # only print the history of the run in --out
     """Active learning on your own images with you as the labeler: write the next query to label, after learning from the answers to the last.
     The command `mqnet_label` is this function, and with `--serve` the labeling page of `10a_serve` on the same step."""
     if status: print(label_status(out)); return
-    args = _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps)
-    shown = dict(args, images=images, labels=labels, out=out, test=test)     # the command as it was typed
-    with run_lock(out): print(label_round(args, shown))
+    args = _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps, features, backbone, weights)
+    shown = dict(args, images=images, labels=labels, out=out, test=test, features=features, weights=weights)   # the command as it was typed
+    with run_lock(out), console_bars() as bars: print(label_round(args, shown, say=lambda line: print(line, flush=True), steps=bars))
+
+@contextmanager
+def console_bars():
+    "A `steps(what, step, total)` that draws one fastprogress bar per training as it runs, where the output is a terminal (else it stays quiet)."
+    from fastprogress.fastprogress import progress_bar
+    live = {}
+    def steps(what, i, n):
+        if not sys.stdout.isatty(): return
+        if live.get('what') != what:
+            live.update(what=what, bar=progress_bar(range(n), total=n, leave=False)); live['bar'].comment = what
+        live['bar'].update(i)
+        if i >= n: live['bar'].on_iter_end(); live.clear(); print(flush=True)
+    yield steps
 
 def _tell(al, task, q, png, n, args, first='') -> str:
     "What to do with the query `q` of `n` images."

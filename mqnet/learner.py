@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_learner.ipynb #337c9042
 from __future__ import annotations
-import math
+import math, contextvars
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -26,8 +26,8 @@ from .core import require, set_seed, get_device, input_kind, preset_name, from_p
 __all__ = ['ARCHS', 'PRESETS', 'Normalize', 'input_stats', 'global_avg_pool', 'Backbone', 'BasicBlock', 'conv_bn', 'resnet18',
            'small_cnn', 'fast_cnn', 'mlp', 'auto_arch', 'DeviceBatches', 'random_crop', 'random_flip', 'augmentation',
            'TrainConfig', 'default_train', 'LossPredHead', 'loss_pred_loss', 'LossPrediction', 'SkipValidation',
-           'check_iters', 'amp_dtype', 'BF16Training', 'fp32_scores', 'quiet_fit', 'train_classifier', 'Outputs',
-           'infer', 'logits_accuracy', 'accuracy']
+           'check_iters', 'amp_dtype', 'BF16Training', 'fp32_scores', 'quiet_fit', 'reporting', 'StepReport',
+           'tell_steps', 'report_cbs', 'train_classifier', 'Outputs', 'infer', 'logits_accuracy', 'accuracy']
 
 # %% ../nbs/02_learner.ipynb #956e1a08
 class Normalize(nn.Module):
@@ -166,7 +166,7 @@ def augmentation(kind:str, in_shape):
 @dataclass(frozen=True)
 class TrainConfig:
     "How to train the target classifier (defaults: the paper's CIFAR protocol)."
-    iters: int = 20_000          # SGD steps per round (not epochs)
+    iters: int = 20_000          # SGD steps per round (not epochs); with `epochs`, the most a round takes
     bs: int = 64                 # batch size
     lr: float = 0.1              # initial learning rate
     momentum: float = 0.9
@@ -182,6 +182,14 @@ class TrainConfig:
     device: str|None = None      # None: CUDA when available
     seed: int = 0
     eval_bs: int = 1024
+    epochs: float|None = None    # when set: steps = `epochs` passes over the labeled set, at least `min_iters`, at most `iters`
+    min_iters: int = 1
+
+    def steps(self, n:int) -> int:
+        "SGD steps of a round that trains on `n` labeled examples: `iters`, or `epochs` passes over them kept within [`min_iters`, `iters`]."
+        if self.epochs is None: return self.iters
+        require(self.epochs > 0 and 0 < self.min_iters <= self.iters, f"epochs {self.epochs!r} must be positive and min_iters {self.min_iters!r} between 1 and iters {self.iters!r}.")
+        return int(min(self.iters, max(self.min_iters, math.ceil(self.epochs * n / self.bs))))
 
     @classmethod
     def preset(cls, name:str, **kw) -> TrainConfig:
@@ -197,6 +205,7 @@ PRESETS = {
     'vectors': dict(iters=500, bs=64, lr=0.05, aug='none'),
     'mnist1d': dict(iters=1000, bs=64, lr=0.05, aug='none'),
     'tiny': dict(iters=30, bs=32, lr=0.05),
+    'photos': dict(iters=1200, epochs=50, min_iters=200, bs=64, lr=0.05, aug='shift'),   # a person's folder on a CPU (fast_cnn, 32 px): steps grow with the labels
 }
 
 # %% ../nbs/02_learner.ipynb #f13f0e5b
@@ -292,6 +301,35 @@ def quiet_fit(learn:Learner):
     logs = [c for c in learn.cbs if isinstance(c, (Recorder, CastToTensor))]
     with learn.no_bar(), learn.no_logging(), learn.removed_cbs(logs): yield learn
 
+_REPORT = contextvars.ContextVar('mqnet_report', default=None)
+
+@contextmanager
+def reporting(fn):
+    "Within the block, each training (the classifier's, CSI's) tells `fn(what, step, total)` how far it is: at its start, about every 1% of its steps and at its end."
+    token = _REPORT.set(fn)
+    try: yield fn
+    finally: _REPORT.reset(token)
+
+class StepReport(Callback):
+    "Tell `fn(what, step, total)` the training steps done (the `reporting` hook); `total` is the fit's number of steps."
+    order = 95
+    def __init__(self, what:str, fn): self.what, self.fn = what, fn
+    def before_fit(self): self.total, self.i = len(self.dls.train) * self.n_epoch, 0; self.fn(self.what, 0, self.total)
+    def after_batch(self):
+        if not self.training: return
+        self.i += 1
+        if self.i == self.total or self.i % max(1, self.total // 100) == 0: self.fn(self.what, self.i, self.total)
+
+def tell_steps(what:str, step:int, total:int):
+    "Tell the open `reporting` block (if any) that the work `what` has done `step` of its `total` steps: for work that is not a fastai fit."
+    fn = _REPORT.get()
+    if fn is not None: fn(what, step, total)
+
+def report_cbs(what:str) -> list:
+    "A `StepReport` for the training `what` where a `reporting` block is open, else nothing (the fit's own callbacks: gone when it ends)."
+    fn = _REPORT.get()
+    return [] if fn is None else [StepReport(what, fn)]
+
 # %% ../nbs/02_learner.ipynb #1a4c5693
 def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_classes:int|None=None, cbs=(), modules:dict|None=None) -> Learner:
     "A fastai `Learner` trained from scratch on `x`, `y` (labeled IN examples) with `cfg`; `cbs` add to its training, `modules` (name → `f(model)`) add trained parts to the model."
@@ -306,7 +344,7 @@ def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_cla
         with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []): model.loss_head = LossPredHead(model.stage_channels)
     for name, make in (modules or {}).items():   # e.g. a detector's one-vs-all heads, trained with the backbone by one optimiser
         with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []): setattr(model, name, make(model))
-    train = DeviceBatches(x, y, cfg.bs, cfg.iters, augmentation(cfg.aug, in_shape), cfg.seed)
+    train = DeviceBatches(x, y, cfg.bs, cfg.steps(len(x)), augmentation(cfg.aug, in_shape), cfg.seed)
     dls = DataLoaders(train, DeviceBatches(x[:0], y[:0]), device=dev)
     cbs = [SkipValidation()] + ([LossPrediction(cfg.ll_margin, cfg.ll_weight, cfg.ll_detach)] if cfg.ll else []) + list(cbs)
     learn = Learner(dls, model.to(dev), loss_func=nn.CrossEntropyLoss(),
@@ -316,13 +354,13 @@ def train_classifier(x, y, arch:str='auto', cfg:TrainConfig=TrainConfig(), n_cla
     if x.ndim == 4 and (dev.type == 'cuda' or amp is not None): learn.add_cb(ChannelsLast())   # the memory format only; the precision is cfg.precision's
     learn.arch, learn.cfg, learn.n_classes = arch, cfg, k
     with quiet_fit(learn):
-        if cfg.schedule == 'one_cycle': learn.fit_one_cycle(1, cfg.lr)
+        if cfg.schedule == 'one_cycle': learn.fit_one_cycle(1, cfg.lr, cbs=report_cbs('training the classifier'))
         else:
             require(cfg.schedule == 'step', f"schedule {cfg.schedule!r} is unknown; use 'step' or 'one_cycle'.")
             ms = [0.] + [m for m in cfg.milestones if 0 < m < 1] + [1.]
             pcts = [b - a for a, b in zip(ms[:-1], ms[1:])]
             lrs = [cfg.lr * 0.1 ** i for i in range(len(pcts))]
-            learn.fit(1, cfg.lr, cbs=ParamScheduler({'lr': combine_scheds(pcts, [SchedNo(l, l) for l in lrs])}))
+            learn.fit(1, cfg.lr, cbs=[ParamScheduler({'lr': combine_scheds(pcts, [SchedNo(l, l) for l in lrs])})] + report_cbs('training the classifier'))
     return fp32_scores(learn)
 
 # %% ../nbs/02_learner.ipynb #44214dd1

@@ -12,7 +12,7 @@ from fastcore.meta import delegates
 from .core import require
 from .cli import console
 from .loop import HISTORY, STATE, default_budget
-from .label import label_task, label_round, run_lock, read_labels, mqnet_label, _check_args, _given, _write_csv
+from .label import label_task, task_of, label_round, run_lock, read_labels, mqnet_label, _check_args, _given, _write_csv
 
 # %% auto #0
 __all__ = ['PAGE_STYLE', 'PAGE_BODY', 'PAGE_SCRIPT', 'PAGE_HEADERS', 'MAX_BODY', 'PAGE_OPTIONS', 'mqnet_label_main', 'LabelPage',
@@ -24,7 +24,7 @@ class LabelPage:
     "What a labeling page serves: the run's arguments, its images, the query on show, the tab that holds the page, and the round when one runs."
     def __init__(self, args:dict, shown:dict):
         self.args, self.shown, self.out = args, shown, Path(args['out'])
-        self.task = label_task(args['images'], args['labels'], args['test'], args['size'], args['seed'], exclude=self.out)
+        self.task = task_of(args)
         self.index = {p: i for i, p in enumerate(self.task.paths)}
         self.budget = float(default_budget(self.task.data) if args['budget'] is None else args['budget'])
         self.lock, self.tab, self.tabs, self.since = threading.Lock(), None, 0, ''
@@ -125,7 +125,7 @@ def page_image(page:LabelPage, round_:int, row:int) -> tuple:
     p = rows[row - 1][0]; root = Path(page.args['images']).resolve(); f = (root/p).resolve()
     if f.is_file() and f.is_relative_to(root): return f, None
     from PIL import Image
-    x = page.task.data.x[page.index[p]]
+    x = (page.task.data.x if page.task.thumbs is None else page.task.thumbs)[page.index[p]]
     buf = io.BytesIO(); Image.fromarray(x[0] if x.shape[0] == 1 else x.transpose(1, 2, 0)).save(buf, format='PNG')
     return buf.getvalue(), 'image/png'
 
