@@ -22,10 +22,10 @@ from .loop import ActiveLearning, STATE, HISTORY, default_budget
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'FORMULA_STARTS', 'ROUNDS', 'LABEL_DEFAULTS', 'find_images', 'load_images', 'other_files',
-           'left_out', 'write_digits_folder', 'read_labels', 'label_ids', 'LabelTask', 'label_task', 'task_of',
-           'label_presets', 'csi_steps_of', 'free_memory', 'check_fits', 'label_plan', 'read_features',
-           'torchvision_backbone', 'image_features', 'contact_sheet', 'run_lock', 'label_round', 'mqnet_label',
-           'console_bars', 'label_status']
+           'left_out', 'write_digits_folder', 'tint', 'write_photo_folder', 'read_labels', 'label_ids', 'LabelTask',
+           'label_task', 'task_of', 'label_presets', 'csi_steps_of', 'free_memory', 'check_fits', 'label_plan',
+           'read_features', 'torchvision_backbone', 'image_features', 'contact_sheet', 'run_lock', 'label_round',
+           'mqnet_label', 'console_bars', 'label_status']
 
 # %% ../nbs/10_label.ipynb #44c66f6f
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff')
@@ -100,6 +100,32 @@ def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
         p = f"part{j % 3}/batch{j // 50}/img{j:04d}.png"; (Path(root)/p).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray((d.images[i] * 255 / 16).astype(np.uint8)).resize((size, size), Image.NEAREST).save(Path(root)/p)
         truth[p] = int(d.target[i])
+    return truth
+
+# %% ../nbs/10_label.ipynb #1e696d0d
+def tint(x:np.ndarray, seed:int=0) -> np.ndarray:
+    """Grey uint8 images `x` (N×1×H×W) as coloured photos (N×3×H×W): each gets its own random ink and background colour and brightness,
+    so that colour carries nothing of the class (what photos of the same kind of thing look like)."""
+    g = np.random.default_rng(seed); n = len(x)
+    ink, paper = g.uniform(0.3, 1.0, (n, 3, 1, 1)), g.uniform(0.0, 0.5, (n, 3, 1, 1))
+    a = x[:, :1].astype(np.float32) / 255
+    return np.clip(255 * (paper + a * (ink - paper)) * g.uniform(0.7, 1.1, (n, 1, 1, 1)), 0, 255).astype(np.uint8)
+
+def write_photo_folder(root, x:np.ndarray, y, seed:int=0) -> dict:
+    """Write the grey images `x` (N×1×H×W) under `root` as a folder of ordinary photos: tinted (`tint`), 60–400 px a side at random aspect,
+    one in five left grey, as .jpg, .JPG, .jpeg and .png in three levels of folders, with one cut-short JPEG and one text file beside them;
+    the truth, {path: y}, of the readable ones."""
+    from PIL import Image
+    g = np.random.default_rng(seed); c = tint(x, seed); truth = {}
+    for i in range(len(x)):
+        w, h = (int(v) for v in g.integers(60, 401, 2)); grey = g.random() < 0.2; ext = ('.jpg', '.JPG', '.jpeg', '.png')[i % 4]
+        p = f"trip{i % 3}/day{i % 5}/{'cam' if i % 2 else 'phone'}/IMG_{i:04d}{ext}"; (Path(root)/p).parent.mkdir(parents=True, exist_ok=True)
+        im = Image.fromarray(x[i, 0] if grey else c[i].transpose(1, 2, 0)).resize((w, h), Image.BILINEAR)
+        im.save(Path(root)/p, quality=90) if ext != '.png' else im.save(Path(root)/p)
+        truth[p] = int(y[i])
+    cut = Path(root)/'trip0'/'IMG_cut.jpg'; buf = io.BytesIO(); Image.fromarray(c[0].transpose(1, 2, 0)).resize((300, 200)).save(buf, format='JPEG')
+    cut.write_bytes(buf.getvalue()[:len(buf.getvalue()) // 3])           # a copy that stopped a third of the way
+    (Path(root)/'trip1'/'notes.txt').write_text('where these were taken\n')
     return truth
 
 # %% ../nbs/10_label.ipynb #2729152d
