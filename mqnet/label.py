@@ -24,8 +24,8 @@ from .loop import ActiveLearning, STATE, HISTORY, default_budget
 __all__ = ['IMAGE_SUFFIXES', 'FORMULA_STARTS', 'ROUNDS', 'LABEL_DEFAULTS', 'find_images', 'load_images', 'other_files',
            'left_out', 'write_digits_folder', 'tint', 'write_photo_folder', 'read_labels', 'label_ids', 'LabelTask',
            'label_task', 'task_of', 'label_presets', 'csi_steps_of', 'free_memory', 'check_fits', 'label_plan',
-           'read_features', 'torchvision_backbone', 'image_features', 'contact_sheet', 'run_lock', 'label_round',
-           'mqnet_label', 'console_bars', 'label_status']
+           'read_features', 'torchvision_backbone', 'image_features', 'contact_sheet', 'label_threads', 'run_lock',
+           'label_round', 'mqnet_label', 'console_bars', 'label_status']
 
 # %% ../nbs/10_label.ipynb #44c66f6f
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff')
@@ -102,7 +102,7 @@ def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
         truth[p] = int(d.target[i])
     return truth
 
-# %% ../nbs/10_label.ipynb #1e696d0d
+# %% ../nbs/10_label.ipynb #dd07d000
 def tint(x:np.ndarray, seed:int=0) -> np.ndarray:
     """Grey uint8 images `x` (N×1×H×W) as coloured photos (N×3×H×W): each gets its own random ink and background colour and brightness,
     so that colour carries nothing of the class (what photos of the same kind of thing look like)."""
@@ -252,18 +252,19 @@ def csi_steps_of(cfg:CSIConfig, n:int) -> int:
     return min(cfg.epochs * math.ceil(n / cfg.bs), cfg.max_iters or 10**12)
 
 def _step_cost(model, x, y, reps:int=2) -> tuple:
-    "(seconds, bytes) of one SGD step of `model` on the batch `x`, `y`: the median of `reps` timed steps after one to warm up, and the activations kept for backward."
+    "(seconds, bytes) of one SGD step of `model` on the batch `x`, `y`: the median of `reps` timed steps after two to warm up (the first counting the activations kept for backward)."
     opt, kept = torch.optim.SGD(model.parameters(), lr=0.01), []
     hooks = [m.register_forward_hook(lambda m, i, o: kept.append(o.numel() * o.element_size() if torch.is_tensor(o) else 0))
              for m in model.modules() if not list(m.children())]
     ts = []
-    for r in range(reps + 1):
-        kept.clear(); t = time.perf_counter()
+    for r in range(reps + 2):
+        t = time.perf_counter()
         out = model(x); out = out[1] if isinstance(out, tuple) else out
         F.cross_entropy(out.float(), y).backward(); opt.step(); opt.zero_grad()
         ts.append(time.perf_counter() - t)
-    for h in hooks: h.remove()
-    return float(np.median(ts[1:])), 2 * sum(kept) + 4 * sum(p.numel() * p.element_size() for p in model.parameters())
+        for h in hooks: h.remove()
+        hooks = []
+    return float(np.median(ts[2:])), 2 * sum(kept) + 4 * sum(p.numel() * p.element_size() for p in model.parameters())
 
 def free_memory() -> int|None:
     "Bytes of memory this machine has free for a new allocation (Linux's MemAvailable), or None where it cannot be read."
@@ -456,12 +457,16 @@ def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, si
     return args
 
 # %% ../nbs/10_label.ipynb #5cef235b
+def label_threads() -> int:
+    "The threads a person's run trains with: every core of the machine (the run records it, so each later call uses the same)."
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
+
 def _start(task, args, out) -> ActiveLearning:
     "A new run of `task` in `out`, its pool holding the initial labels (charged at their costs)."
     train, csi = label_presets(task.data, args['iters'], args['csi_steps'])
     budget = default_budget(task.data) if args['budget'] is None else args['budget']
     al = ActiveLearning(task.data, args['method'], rounds=ROUNDS, budget=budget, train=train, c_in=args['c_in'], c_ood=args['c_ood'], seed=args['seed'],
-                        out=out, csi=csi, csi_cache=Path(out)/'csi', progress=False)
+                        out=out, csi=csi, csi_cache=Path(out)/'csi', progress=False, threads=label_threads())
     idx = np.array(sorted(task.initial), np.int64)
     al.pool.labels[idx] = [task.initial[i] for i in idx]; al.pool.spent = float(al.pool.cost(al.pool.labels[idx]).sum())
     return al

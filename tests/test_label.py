@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import pytest
 from mqnet.data import Pool, OOD
-from mqnet.label import write_digits_folder, label_task, label_presets
+from mqnet.label import write_digits_folder, label_task, label_presets, label_threads
 from mqnet.loop import ActiveLearning
 
 NAMES = {0: 'zero', 1: 'one', 2: 'two', 3: 'three'}
@@ -58,7 +58,7 @@ def test_answered_from_truth_is_the_simulated_run(cli, folder):
     hist = pd.read_csv(run/'history.csv')
     assert hist['round'].tolist() == [1, 2] and hist.purity_auroc.isna().all() and hist.in_recall.isna().all()   # no truth of the pool: no AUROC, no recall
     train, csi = label_presets(sim_data, 60, 30)
-    sim = ActiveLearning(sim_data, 'mqnet', rounds=2, budget=10, initial=40, train=train, csi=csi, csi_cache=run/'csi', progress=False).run()
+    sim = ActiveLearning(sim_data, 'mqnet', rounds=2, budget=10, initial=40, train=train, csi=csi, csi_cache=run/'csi', progress=False, threads=label_threads()).run()
     cols = [c for c in hist.columns if not c.startswith('t_') and c not in ('purity_auroc', 'in_recall')]
     pd.testing.assert_frame_equal(hist[cols], sim[cols].astype(hist[cols].dtypes.to_dict()))
     rc, out, err = cli('mqnet_label', '--out', str(run), '--status')
