@@ -102,7 +102,7 @@ def write_digits_folder(root, n:int=300, size:int=16, seed:int=0) -> dict:
         truth[p] = int(d.target[i])
     return truth
 
-# %% ../nbs/10_label.ipynb #dd07d000
+# %% ../nbs/10_label.ipynb #6e2de675
 def tint(x:np.ndarray, seed:int=0) -> np.ndarray:
     """Grey uint8 images `x` (N×1×H×W) as coloured photos (N×3×H×W): each gets its own random ink and background colour and brightness,
     so that colour carries nothing of the class (what photos of the same kind of thing look like)."""
@@ -458,7 +458,8 @@ def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, si
 
 # %% ../nbs/10_label.ipynb #5cef235b
 def label_threads() -> int:
-    "The threads a person's run trains with: every core of the machine (the run records it, so each later call uses the same)."
+    "The threads a person's run trains with: `OMP_NUM_THREADS` where it is set, else every core of the machine (the run records it, so each later call uses the same)."
+    if os.environ.get('OMP_NUM_THREADS', '').isdigit() and int(os.environ['OMP_NUM_THREADS']) > 0: return int(os.environ['OMP_NUM_THREADS'])
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
 
 def _start(task, args, out) -> ActiveLearning:
