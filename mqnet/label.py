@@ -24,24 +24,28 @@ from .loop import ActiveLearning, STATE, HISTORY, default_budget
 __all__ = ['IMAGE_SUFFIXES', 'FORMULA_STARTS', 'ROUNDS', 'LABEL_DEFAULTS', 'find_images', 'load_images', 'other_files',
            'left_out', 'write_digits_folder', 'tint', 'write_photo_folder', 'read_labels', 'label_ids', 'LabelTask',
            'label_task', 'task_of', 'label_presets', 'csi_steps_of', 'free_memory', 'check_fits', 'label_plan',
-           'read_features', 'torchvision_backbone', 'image_features', 'contact_sheet', 'label_threads', 'run_lock',
-           'label_round', 'mqnet_label', 'console_bars', 'label_status']
+           'read_features', 'backbone_weights', 'torchvision_backbone', 'image_features', 'contact_sheet',
+           'label_threads', 'run_lock', 'label_round', 'mqnet_label', 'console_bars', 'label_status']
 
 # %% ../nbs/10_label.ipynb #44c66f6f
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff')
 
-def find_images(images, exclude=None) -> list:
-    "The image files under the folder `images` (any depth; hidden files and anything under `exclude` left out), as sorted paths relative to it."
+def _files(images, exclude=None, images_only:bool=True) -> list:
+    "The files under the folder `images` (any depth; hidden ones and anything under `exclude` left out) whose name says image (`images_only`) or not, sorted, relative to it."
     root = Path(images)
     require(root.is_dir(), f"images {str(images)!r} is not a folder; give the folder that holds your images (--images DIR).")
     skip = None if exclude is None else Path(exclude).resolve()
     found = []
     for p in root.rglob('*'):
         rel = p.relative_to(root)
-        if p.suffix.lower() not in IMAGE_SUFFIXES or any(s.startswith('.') for s in rel.parts) or not p.is_file(): continue
+        if (p.suffix.lower() in IMAGE_SUFFIXES) != images_only or any(s.startswith('.') for s in rel.parts) or not p.is_file(): continue
         if skip is not None and p.resolve().is_relative_to(skip): continue
         found.append(rel.as_posix())
     return sorted(found)
+
+def find_images(images, exclude=None) -> list:
+    "The image files under the folder `images` (any depth; hidden files and anything under `exclude` left out), as sorted paths relative to it."
+    return _files(images, exclude)
 
 # %% ../nbs/10_label.ipynb #9de7b94c
 def load_images(images, paths, size:int|None=None, max_side:int=64) -> tuple:
@@ -76,9 +80,7 @@ def load_images(images, paths, size:int|None=None, max_side:int=64) -> tuple:
 
 def other_files(images, exclude=None) -> list:
     "The files under `images` that are not images by their name (hidden ones and anything under `exclude` left out): what a person is told was not read."
-    root = Path(images); skip = None if exclude is None else Path(exclude).resolve()
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob('*') if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES
-                  and not any(s.startswith('.') for s in p.relative_to(root).parts) and not (skip is not None and p.resolve().is_relative_to(skip)))
+    return _files(images, exclude, images_only=False)
 
 def left_out(bad, others) -> str:
     "One sentence naming the files `load_images` left out (`bad`) and those that are not images (`others`); '' when there are none."
@@ -321,9 +323,9 @@ def read_features(path, paths:list, listed:list) -> np.ndarray:
     require(np.isfinite(x).all(), f"{path.name} holds a value that is not finite (NaN or infinity).")
     return x
 
-def torchvision_backbone(backbone:str, weights=None) -> tuple:
-    """(model, transform): the torchvision classifier `backbone` ('torchvision:NAME') with its ImageNet weights from `weights` or torchvision's
-    cache, its last linear layer taken off (it gives features), and the transform its weights were trained with. Never downloads."""
+def backbone_weights(backbone:str, weights=None) -> tuple:
+    """(name, weights file, torchvision's weights entry) of the torchvision classifier `backbone` ('torchvision:NAME'): the file is `weights`, or
+    where torchvision's cache keeps its ImageNet weights; an unknown model or a missing file is refused in one sentence. Nothing is loaded."""
     import torchvision
     name = backbone.split(':', 1)[1] if ':' in backbone else ''
     names = torchvision.models.list_models(module=torchvision.models)
@@ -331,6 +333,13 @@ def torchvision_backbone(backbone:str, weights=None) -> tuple:
     w = torchvision.models.get_model_weights(name).DEFAULT
     file = Path(weights) if weights else Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
     require(file.is_file(), f"the weights of {name} are not at {str(file)!r}; mqnet never downloads them: put {Path(w.url).name} (from {w.url}) there, or give --weights FILE.")
+    return name, file, w
+
+def torchvision_backbone(backbone:str, weights=None) -> tuple:
+    """(model, transform): the torchvision classifier `backbone` ('torchvision:NAME') with its ImageNet weights from `weights` or torchvision's
+    cache (`backbone_weights`), its last linear layer taken off (it gives features), and the transform its weights were trained with. Never downloads."""
+    import torchvision
+    name, file, w = backbone_weights(backbone, weights)
     model = torchvision.models.get_model(name, weights=None)
     try: model.load_state_dict(torch.load(file, map_location='cpu', weights_only=True))
     except Exception as e: raise ValueError(f"{str(file)!r} is not a state dict of torchvision's {name} ({type(e).__name__}); give the weights of that model.") from None
@@ -445,7 +454,7 @@ def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, si
     require(not (features and backbone), f"features {str(features)!r} and backbone {backbone!r} are two sources of embeddings; give one of them.")
     require(not weights or backbone, f"weights {str(weights)!r} are a backbone's; give --backbone torchvision:NAME with them.")
     if features: require(Path(features).is_file(), f"features file {str(features)!r} does not exist; give a path,… CSV or an .npy of embeddings.")
-    if backbone: torchvision_backbone(backbone, weights)                 # an unknown model or missing weights: refused before anything is read
+    if backbone: backbone_weights(backbone, weights)                     # an unknown model or missing weights: refused before anything is read
     args = dict(images=str(Path(images).resolve()), labels=str(Path(labels).resolve()), out=str(Path(out).resolve()), method=method, budget=budget,
                 c_in=float(c_in), c_ood=float(c_ood), test=None if test is None else str(Path(test).resolve()), seed=int(seed), size=size, iters=iters, csi_steps=csi_steps,
                 features=None if features is None else str(Path(features).resolve()), backbone=backbone, weights=None if weights is None else str(Path(weights).resolve()))

@@ -1,5 +1,5 @@
 "System tests of `mqnet_label` on a folder of ordinary photos (mixed sizes, colour and grey, JPEG and PNG, nested folders, a cut-short JPEG, a text file), with the default settings on a CPU."
-import re, resource, subprocess, sys
+import re, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 import pytest, torch
