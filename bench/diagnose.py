@@ -129,7 +129,7 @@ def run_one(job):
     rows = [dict(method=method, seed=seed, **{k: v for k, v in r.items() if k != 'ce_in'}) for r in strat.log]
     for i in range(len(strat.log) - 1):        # the same held-out IN examples under this round's classifier and the next one's
         rows[i]['rho_target_next'] = rho(strat.log[i]['ce_in'], strat.log[i + 1]['ce_in'])
-    df = pd.DataFrame(rows).merge(h[['round', 'val_acc', 'n_labeled_in']], on='round')   # the held-out part only: the diagnosis never reads the test split
+    df = pd.DataFrame(rows).merge(h[['round', 'val_acc', 'n_labeled_in', 't_select']], on='round')   # the held-out part only: the diagnosis never reads the test split
     print(f'{method} seed {seed}: {time.perf_counter() - t0:.0f}s', flush=True)
     return df
 

@@ -16,9 +16,9 @@ from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
 from .metanet import MetaConfig, masked_ce, train_metanet, meta_score, new_metanet, default_meta
 
 # %% auto #0
-__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class',
-           'complete', 'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset', 'badge_select', 'Badge', 'flcmi_greedy',
-           'Similar', 'CCAL', 'MQNet', 'get_strategy']
+__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'DIFF', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class',
+           'complete', 'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset', 'badge_select', 'Badge',
+           'nearest_centres', 'flcmi_greedy', 'Similar', 'CCAL', 'MQNet', 'get_strategy']
 
 # %% ../nbs/06_strategies.ipynb #13f72f0b
 @dataclass
@@ -135,16 +135,18 @@ class Coreset(Strategy):
         return complete(state, state.unlabeled[pos.numpy()])
 
 # %% ../nbs/06_strategies.ipynb #38eecf48
-def badge_select(logits:torch.Tensor, feats:torch.Tensor, n:int, seed:int=0) -> torch.Tensor:
-    "k-means++ seeding on BADGE's gradient embeddings, without materialising them; positions of `n` rows."
+def badge_select(logits:torch.Tensor, feats:torch.Tensor, n:int, seed:int=0, weights:torch.Tensor|None=None) -> torch.Tensor:
+    """k-means++ seeding on BADGE's gradient embeddings, without materialising them; positions of `n` rows.
+    With `weights` (≥ 0, one per row) the first pick and every D² sampling weight are multiplied by them: a row of weight 0 is never drawn."""
     p = F.softmax(logits.float(), 1); a = p - F.one_hot(p.argmax(1), p.shape[1]).float(); h = feats.float()
     sq = (a * a).sum(1) * (h * h).sum(1)                  # ‖g‖²
+    w = torch.ones_like(sq) if weights is None else weights.float().to(sq.device).clamp_min(0)
     g = torch.Generator(device='cpu').manual_seed(seed)
-    first = int(sq.argmax()); out = [first]
+    first = int((sq * w).argmax()); out = [first]
     d2 = (sq + sq[first] - 2 * (a @ a[first]) * (h @ h[first])).clamp_min(0); d2[first] = 0
     for _ in range(min(n, len(p)) - 1):
-        if d2.sum() <= 0: break
-        i = int(torch.multinomial(d2.cpu().double(), 1, generator=g)); out.append(i)
+        if (d2 * w).sum() <= 0: break
+        i = int(torch.multinomial((d2 * w).cpu().double(), 1, generator=g)); out.append(i)
         d2 = torch.minimum(d2, (sq + sq[i] - 2 * (a @ a[i]) * (h @ h[i])).clamp_min(0)); d2[i] = 0
     return torch.tensor(out, dtype=torch.long)
 
@@ -155,6 +157,16 @@ class Badge(Strategy):
         u = torch.as_tensor(state.unlabeled)
         pos = badge_select(state.out.logits[u], state.out.features[u], state.max_queries, int(rng(state.seed, state.round, 2).integers(2**31)))
         return complete(state, state.unlabeled[pos.numpy()])
+
+# %% ../nbs/06_strategies.ipynb #9234493e
+def nearest_centres(x:torch.Tensor, n:int, seed:int=0) -> torch.Tensor:
+    "k-means (scikit-learn's, one start) of the rows of `x` into `n` clusters; positions of the row nearest each centre, one per cluster."
+    from sklearn.cluster import KMeans
+    x = x.float().cpu().numpy(); n = min(n, len(x))
+    km = KMeans(n_clusters=n, n_init=1, random_state=seed).fit(x)
+    d = ((x - km.cluster_centers_[km.labels_]) ** 2).sum(1)
+    out = [int(np.flatnonzero(km.labels_ == c)[d[km.labels_ == c].argmin()]) for c in range(n) if (km.labels_ == c).any()]
+    return torch.tensor(out, dtype=torch.long)
 
 # %% ../nbs/06_strategies.ipynb #1ec659d9
 def flcmi_greedy(s_uu:torch.Tensor, q_max:torch.Tensor, p_max:torch.Tensor, n:int, eta:float=1.0, nu:float=1.0) -> torch.Tensor:
@@ -216,7 +228,8 @@ class CCAL(Strategy):
 
 # %% ../nbs/06_strategies.ipynb #1cb0647b
 LL_GRAD = {'cut': dict(ll_detach=0.0), 'joint': dict(ll_detach=0.6)}   # MQ-Net's learning-loss head: gradient into the backbone cut, or joint (LL's)
-SELECT = ('top', 'classwise', 'diverse')   # the query: the top of Φ (the paper), Φ's best of each predicted class in turn, or BADGE within Φ's shortlist
+SELECT = ('top', 'classwise', 'diverse', 'weighted', 'cluster')   # the query: the top of Φ (the paper), Φ's best of each predicted class in turn, BADGE within Φ's shortlist,
+                                                                  # BADGE over the whole pool weighted by P, or the example nearest each k-means centre of Φ's shortlist
 
 # %% ../nbs/06_strategies.ipynb #14772af3
 class MQNet(Strategy):
@@ -230,7 +243,7 @@ class MQNet(Strategy):
         require(ll_grad in LL_GRAD, f"ll_grad {ll_grad!r} is unknown; use 'cut' or 'joint'.")
         require(validation in ('self', 'random'), f"validation {validation!r} is unknown; use 'self' or 'random'.")
         require(inputs in META_INPUTS, f"inputs {inputs!r} is unknown; use 'exp' (the paper's) or 'rank'.")
-        require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's), 'classwise' or 'diverse'.")
+        require(select in SELECT, f"select {select!r} is unknown; use 'top' (the paper's), 'classwise', 'diverse', 'weighted' or 'cluster'.")
         require(shortlist >= 1, f"shortlist {shortlist!r} must be at least 1 (a multiple of the query size).")
         store_attr('info,combine,validation,ll_grad,name,inputs,select,shortlist,constrained'); self.purity_name = purity
         self.given_meta = meta
@@ -287,14 +300,22 @@ def scores(self:MQNet, state):
 # %% ../nbs/06_strategies.ipynb #cb2886a2
 @patch
 def order(self:MQNet, state:RoundState, scores:dict) -> np.ndarray:
-    "Φ's ranking: its top (`select='top'`), each predicted class's best in turn (`'classwise'`), or BADGE's draw within its shortlist (`'diverse'`), then the rest in Φ order."
+    """Φ's ranking: its top (`select='top'`), each predicted class's best in turn (`'classwise'`), BADGE's draw within its shortlist (`'diverse'`),
+    BADGE's draw over the whole unlabeled pool with its D² weights multiplied by P (`'weighted'`), or the example nearest each k-means centre
+    of the shortlist in the classifier's (unit-length) features (`'cluster'`); then the rest in Φ order."""
     best = by_score(state, scores['phi'])
     if self.select == 'top': return best
     u = torch.as_tensor(state.unlabeled, device=state.out.logits.device)
     if self.select == 'classwise': return by_class(state, scores['phi'], state.out.logits[u].argmax(1))
-    short = torch.as_tensor(best[:int(self.shortlist * state.max_queries)])   # 'diverse': BADGE's k-means++ within the top of Φ
-    pos = badge_select(state.out.logits[short], state.out.features[short], state.max_queries, int(rng(state.seed, state.round, 5).integers(2**31)))
-    chosen = short.numpy()[pos.numpy()]
+    seed, n = int(rng(state.seed, state.round, 5).integers(2**31)), state.max_queries
+    if self.select == 'weighted':                                     # every unlabeled example, its chance scaled by its purity
+        pool = u.cpu()
+        pos = badge_select(state.out.logits[pool], state.out.features[pool], n, seed, weights=scores['P'])
+    else:
+        pool = torch.as_tensor(best[:int(self.shortlist * n)])         # the top of Φ
+        pos = (badge_select(state.out.logits[pool], state.out.features[pool], n, seed) if self.select == 'diverse'
+               else nearest_centres(F.normalize(state.out.features[pool].float(), dim=1), n, seed))
+    chosen = pool.numpy()[pos.numpy()]
     return np.concatenate([chosen, best[~np.isin(best, chosen)]])
 
 # %% ../nbs/06_strategies.ipynb #c3f30c57
@@ -326,6 +347,7 @@ STRATEGIES = {      # name -> a factory whose keyword arguments are the strategy
     'coreset': Coreset, 'badge': Badge, 'similar': Similar, 'ccal': CCAL,
 }
 PLUS = dict(inputs='rank', select='diverse')   # mqnet-plus: quantile meta-inputs, BADGE's k-means++ within Φ's shortlist
+DIFF = {**PLUS, 'info': 'conf', 'purity': 'csi_diff'}   # mqnet-plus-conf-diff: CONF as informativeness, a purity that reads both kinds of labels
 def _mqnet(name, **fixed): return partial(MQNet, **fixed, name=name)     # options given to get_strategy override `fixed`
 STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet': {},
@@ -338,7 +360,10 @@ STRATEGIES.update({name: _mqnet(name, **fixed) for name, fixed in {
     'mqnet-ll-react': dict(info='ll', purity='react'),
     'mqnet-plus': PLUS,                                                                           # past the paper: see "mqnet-plus" below
     'mqnet-plus-conf': {**PLUS, 'info': 'conf'}, 'mqnet-plus-exp': {**PLUS, 'inputs': 'exp'}, 'mqnet-plus-top': {**PLUS, 'select': 'top'},
-    'mqnet-plus-conf-csi': {**PLUS, 'info': 'conf', 'purity': 'csi'}, 'mqnet-plus-conf-diff': {**PLUS, 'info': 'conf', 'purity': 'csi_diff'},   # see "Where MQ-Net's labels lose value"
+    'mqnet-plus-conf-csi': {**PLUS, 'info': 'conf', 'purity': 'csi'}, 'mqnet-plus-conf-diff': DIFF,   # see "Where MQ-Net's labels lose value"
+    'mqnet-plus-conf-diff-pool': {**DIFF, 'select': 'weighted'},                                  # diversity over the whole pool: see "Diversity" below
+    'mqnet-plus-conf-diff-cluster': {**DIFF, 'select': 'cluster', 'shortlist': 10.0},
+    'mqnet-plus-conf-diff-wide': {**DIFF, 'shortlist': 10.0},
 }.items()})
 PAPER_METHODS = ('random', 'conf', 'coreset', 'll', 'badge', 'ccal', 'similar', 'mqnet')
 
