@@ -66,6 +66,16 @@ def _job(job):
     from diagnose import run_one
     return run_one(job)
 
+def _csi(seed):
+    "The seed's CSI embeddings, trained once into the cache the runs read (so two runs of a seed never both train it)."
+    from diagnose import HERE as D, TOPS
+    from mqnet.experiments import _make_data, default_holdout
+    from mqnet.csi import csi_embeddings, default_csi
+    torch.set_num_threads(1)
+    data = _make_data('fashion', 0.6, seed, None, None, default_holdout('fashion'), 'mismatch', TOPS)
+    t0 = time.perf_counter(); csi_embeddings(data, default_csi(data), D/'runs_separate'/'.csi')
+    print(f'CSI seed {seed}: {time.perf_counter() - t0:.0f}s', flush=True)
+
 def run(seeds, jobs):
     "Every candidate on every seed (seed by seed, so that a cut-short run leaves whole seeds), then the current variant where it lacks one."
     have = pd.read_csv(VAL) if VAL.exists() else pd.DataFrame(columns=['method', 'seed'])
@@ -78,6 +88,7 @@ def run(seeds, jobs):
     todo += [(CURRENT, s, 10, 1200) for s in seeds if (CURRENT, s) not in done]
     print(f'{len(todo)} runs to go: ' + ', '.join(f'{m} seed {s}' for m, s, *_ in todo), flush=True)
     with ProcessPoolExecutor(jobs) as ex:
+        list(ex.map(_csi, sorted({s for _, s, *_ in todo})))
         for f in as_completed([ex.submit(_job, j) for j in todo]):
             have = pd.concat([have, f.result()], ignore_index=True)
             atomic_write(VAL, have.sort_values(['method', 'seed', 'round']).to_csv(index=False))   # after every run: nothing lost on a crash
