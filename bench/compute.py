@@ -6,7 +6,7 @@
 2. Selection time as the pool grows (1k .. 1M feature rows, 128-d, budget 100): k-center greedy and
    BADGE's k-means++ seeding; both should grow linearly in the pool (k-center: pool x budget).
 3. MQ-Net's meta-net on one core (`--meta`): `train_metanet` with the official preset (10,000 steps) on self-validation sets of
-   the sizes rounds give (4: the default mqnet_run; 100: the separating benchmark; 500: Fashion in the paper's regime), the
+   the sizes rounds give (4: the default mqnet_run; 100: the separating benchmark; 500: Fashion under the paper's protocol), the
    autograd loop against the written-out step, median of 3; then `mqnet` rounds on Fashion-MNIST at 40% noise in the paper's
    regime (the fashion grid's settings), their phases and the meta-net's share of a round. Writes meta_cpu.csv, meta_round_cpu.csv.
 4. Wall time of the default `mqnet_run` (digits 4:6 at 40%, MQ-Net, CONF, RANDOM, seeds 0 and 1, 10 rounds),

@@ -9,7 +9,7 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
   cross    digits (all 10 classes) + natural-image patches, noise 10/20/40/60%, the 8 methods and MQ-Net with CONF
            as informativeness (mqnet-conf-csi)
   long     digits 4:6 at 40%, the 8 methods, 20 rounds (the paper's Figure 6: longer AL)
-  fashion  Fashion-MNIST 4:6 in the paper's regime (pool = the 60k training images less 500 held out, 500 labels a
+  fashion  Fashion-MNIST 4:6 under the paper's protocol (pool = the 60k training images less 500 held out, 500 labels a
            round, initial 500), noise 40/60/10/20% in that order, the 8 methods and MQ-Net as the paper writes it
            (mqnet-paper); the CPU presets (fast_cnn, 1,200 steps; CSI 1,000 steps). Runs in bench/runs_fashion/.
   fashion-ablation  Fashion 40%: the meta-inputs of Table 4 (CONF/LL x CSI/ReAct)
@@ -25,6 +25,8 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            mqnet-plus, mqnet-detector and the detector methods, seed by seed; runs in bench/runs_separate/b100-i1200-tops/.
   variant-pick  issue 36's candidates on the separating benchmark, seeds 0 and 1 (--seeds), chosen by validation accuracy alone:
            results/variant_pick.csv holds the held-out part's accuracy of the candidates and of the baselines, no test column.
+  confirm  the registered confirmation (bench/confirm/plan.toml, committed before its runs): the plan's methods on its fresh seeds
+           on the separating benchmark, seed by seed; runs in bench/runs_confirm/, results in results/experiments_confirm.csv.
   meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
@@ -56,6 +58,7 @@ PLUS = ['mqnet-plus', 'mqnet-plus-conf', 'mqnet-plus-exp', 'mqnet-plus-top']
 MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'mqnet', 'mqnet-detector']
 SEPARATE = [(0.8, 100, 600), (0.8, 250, 600), (0.6, 100, 600), (0.8, 100, 1200), (0.6, 100, 1200), (0.6, 100, 1200, 'tops')]   # (known-class share, labels a round, classifier steps[, fixed classes]): separate-pick's candidates
 TOPS = ('T-shirt/top', 'Pullover', 'Dress', 'Coat', 'Shirt', 'Bag')   # the known classes fixed on every seed: seed 0's split, the four upper-body classes among them
+PLAN = HERE/'confirm'/'plan.toml'   # the registered confirmation (its settings are the separating benchmark's)
 SEPARATE_METHODS = [*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa']   # the separating benchmark's methods
 CANDIDATES = ['mqnet-plus-conf-csi', 'mqnet-plus-conf-diff']   # variant-pick: what the measured causes point to (bench/diagnose.py)
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
@@ -79,7 +82,7 @@ def record(g:str, runs:Path=HERE/'runs'):
     "Write grid `g`'s tidy results (complete runs only) to bench/results/ (where each grid's CSV goes: the module docstring)."
     src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
                 'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'meeting': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
+                'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'confirm': (HERE/'runs_confirm', 'experiments_confirm.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
     res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
     keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
     res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only
@@ -151,6 +154,16 @@ if __name__ == '__main__':
             t = 100 * pd.DataFrame({'final': last.groupby('method').val_acc.mean(), 'mean over rounds': val.groupby('method').val_acc.mean()})
             print(t.round(2).to_string())
             print('chosen:', t.loc[CANDIDATES].sort_values(['final', 'mean over rounds']).index[-1])   # the rule fixed beforehand: the best final validation accuracy
+            continue
+        elif g == 'confirm':                                                  # the registered plan: its methods on its fresh seeds, seed by seed
+            from mqnet.tables import read_plan
+            plan = read_plan(PLAN)['plan']; ms = a.methods.split(',') if a.methods else plan['methods']
+            bad = [m for m in ms if m not in plan['methods']]
+            if bad: raise SystemExit(f"method {bad[0]!r} is not registered in {PLAN.name}; the confirmation runs only the plan's methods.")
+            for s_ in plan['seeds']:
+                run_grid('fashion', ms, 0.6, [s_], HERE.parent/plan['runs'], protocol='mismatch', budget=100, iters=1200, classes=TOPS,
+                         **dict(kw, csi_cache=HERE.parent/plan['runs']/'.csi'))
+                record(g)
             continue
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))

@@ -9,11 +9,11 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['SETTING', 'CLAIMS', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS', 'setup_label', 'setting_label',
-           'final_round', 'summary_table', 'aulc', 'run_scores', 'paired_interval', 'min_detectable_effect', 'paired',
-           'win_tie_loss', 'quality_rule', 'best_baseline', 'paired_table', 'verdict', 'claim_verdicts', 'conclude',
-           'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims',
-           'meeting_table']
+__all__ = ['SETTING', 'CLAIMS', 'PLAN_TESTS', 'PLAN_CORRECTIONS', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS',
+           'setup_label', 'setting_label', 'final_round', 'summary_table', 'aulc', 'run_scores', 'paired_interval',
+           'min_detectable_effect', 'paired', 'win_tie_loss', 'quality_rule', 'best_baseline', 'paired_table',
+           'verdict', 'claim_verdicts', 'read_plan', 'holm', 'registered_verdicts', 'conclude', 'per_round_table',
+           'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims', 'meeting_table']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -47,7 +47,7 @@ def final_round(df:pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/08a_tables.ipynb #877896db
 def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') -> pd.DataFrame:
-    "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise ratio or mismatch share), best in bold, and `reference`'s % improvement over the best other method."
+    "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise ratio or mismatch share), best in bold, and `reference`'s lead over the best other method in points."
     require(len(df) > 0, "there are no results to summarise.")
     last = _with_labels(final_round(df))
     g = last.groupby(['data', 'setting', 'method'])[field].agg(['mean', 'std']).reset_index()
@@ -59,8 +59,8 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
         imp = {}
         for (dd, tt), grp in g.groupby(['data', 'setting']):
             ref = grp.loc[grp.method == reference, 'mean']; other = grp.loc[grp.method != reference, 'mean']
-            imp[(dd, tt)] = f"{100 * (ref.iloc[0] - other.max()) / other.max():+.2f}" if len(ref) and len(other) else ''
-        t.loc[f'% improve of {reference} over 2nd best'] = pd.Series(imp)
+            imp[(dd, tt)] = f"{100 * (ref.iloc[0] - other.max()):+.2f}" if len(ref) and len(other) else ''
+        t.loc[f'{reference} − best other (points)'] = pd.Series(imp)
     t.columns = pd.MultiIndex.from_tuples(list(t.columns), names=['data', 'noise'])
     return t
 
@@ -229,6 +229,69 @@ def claim_verdicts(df:pd.DataFrame, claims=CLAIMS, conf:float=0.95) -> pd.DataFr
     out = out.rename(columns={'n': 'seeds', 'cell': 'final − B', 'cell (AULC)': 'AULC − B', 'mde': 'smallest detectable'})
     out['smallest detectable'] = out['smallest detectable'].map(lambda v: f'{v:.2f}' if np.isfinite(v) else '')
     return out[['whose', 'claim', 'setting', 'against', 'seeds', 'final − B', 'verdict', 'AULC − B', 'verdict (AULC)', 'smallest detectable']].fillna('').reset_index(drop=True)
+
+# %% ../nbs/08a_tables.ipynb #c3f8932b
+PLAN_TESTS = {'paired-t': 'paired Student-t test over the seeds, two-sided'}
+PLAN_CORRECTIONS = {'holm': 'Holm–Bonferroni over the registered family (every claim × measure)'}
+
+def read_plan(path) -> dict:
+    """The registered plan in the TOML file `path`, checked: fresh seeds (at least 10, none among its `selection_seeds`), methods that
+    exist, claims between its methods, a known test and correction, 0 < alpha < 1. Refused in one sentence otherwise."""
+    import tomllib
+    from pathlib import Path
+    path = Path(path)
+    require(path.is_file(), f"plan {str(path)!r} does not exist; give the TOML file of a registered plan.")
+    try: plan = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e: raise ValueError(f"plan {path.name} is not valid TOML ({e}).") from None
+    p = plan.get('plan', {}); name = path.name
+    for k in ('seeds', 'selection_seeds', 'methods', 'measures', 'test', 'correction', 'alpha'):
+        require(k in p, f"plan {name} has no '{k}' in its [plan] table.")
+    seeds, sel = [int(s) for s in p['seeds']], set(int(s) for s in p['selection_seeds'])
+    require(len(set(seeds)) >= 10 and len(set(seeds)) == len(seeds), f"plan {name} registers {len(set(seeds))} distinct seeds; a confirmation needs at least 10, each once.")
+    require(not (set(seeds) & sel), f"plan {name}'s seeds {sorted(set(seeds) & sel)} also made a choice (selection_seeds); confirmation seeds must be fresh.")
+    import mqnet.detectors                                                    # the detector methods' names (they register themselves)
+    bad = [m for m in p['methods'] if m not in STRATEGIES]
+    if bad: raise ValueError(f"plan {name} names method {bad[0]!r}, which is unknown; choose among {', '.join(STRATEGIES)}.")
+    require(p['test'] in PLAN_TESTS, f"plan {name}'s test {p['test']!r} is unknown; use {', '.join(map(repr, PLAN_TESTS))}.")
+    require(p['correction'] in PLAN_CORRECTIONS, f"plan {name}'s correction {p['correction']!r} is unknown; use {', '.join(map(repr, PLAN_CORRECTIONS))}.")
+    require(0 < float(p['alpha']) < 1, f"plan {name}'s alpha {p['alpha']!r} must lie between 0 and 1.")
+    require(set(p['measures']) <= {'final', 'aulc'} and p['measures'], f"plan {name}'s measures {p['measures']!r} must be 'final' and/or 'aulc'.")
+    claims = plan.get('claims', [])
+    require(len(claims) > 0, f"plan {name} registers no claims; add [[claims]] tables with a and b.")
+    for c in claims:
+        require({'a', 'b'} <= set(c), f"plan {name} has a claim without both 'a' and 'b': {c!r}.")
+        require(c['a'] in p['methods'] and c['b'] in p['methods'], f"plan {name}'s claim {c['a']} above {c['b']} names a method the plan does not run.")
+    return dict(plan, plan=dict(p, seeds=seeds), claims=claims, name=name)
+
+def holm(p) -> np.ndarray:
+    "Holm–Bonferroni adjusted p-values of the family `p` (step-down, made monotone, capped at 1): reject where the adjusted p < α."
+    p = np.asarray(p, float); m = len(p); o = np.argsort(p, kind='stable')
+    adj = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[o]))
+    out = np.empty(m); out[o] = adj; return out
+
+def registered_verdicts(df:pd.DataFrame, plan:dict, claims=None) -> pd.DataFrame:
+    """The verdict of each registered claim of `plan` (`read_plan`) on the runs `df`, on the plan's seeds only: A − B in points paired on the
+    seed, its interval, p, Holm-adjusted p over the family and 'above' / 'below' / 'no difference detected (smallest detectable: x points)'.
+    `claims` ((A, B) pairs) picks some; a claim the plan does not register is refused."""
+    reg = [(c['a'], c['b']) for c in plan['claims']]
+    for c in (claims or []): require(tuple(c) in reg, f"claim {c[0]} above {c[1]} is not registered in {plan['name']}; a report reads only the plan's claims.")
+    p = plan['plan']; alpha, seeds = float(p['alpha']), p['seeds']
+    df = df[df.seed.isin(seeds)]
+    rows = []
+    for measure in p['measures']:
+        s = run_scores(df, p.get('field', 'test_acc'), measure)
+        for a, b in reg:
+            m = s[s.method == a].merge(s[s.method == b], on='seed', suffixes=('_a', '_b'))
+            st = paired_interval(m.value_a - m.value_b)
+            rows.append(dict(claim=f'{a} above {b}', a=a, b=b, measure=measure, seeds=st['n'], mean=st['mean'], lo=st['lo'], hi=st['hi'], p=st['p'],
+                             mde=min_detectable_effect(st['sd'], st['n'])))
+    r = pd.DataFrame(rows)
+    r['p_holm'] = holm(r.p.fillna(1.0))
+    r['verdict'] = [('above' if mu > 0 else 'below') if ph < alpha else f'no difference detected (smallest detectable: {mde:.2f} points)'
+                    for mu, ph, mde in zip(r['mean'], r.p_holm, r.mde)]
+    r['missing seeds'] = [len(seeds) - n for n in r.seeds]
+    if claims: r = r[[(a, b) in {tuple(c) for c in claims} for a, b in zip(r.a, r.b)]]
+    return r.reset_index(drop=True)
 
 # %% ../nbs/08a_tables.ipynb #9dc12263
 def conclude(df:pd.DataFrame, field:str='test_acc') -> str:
