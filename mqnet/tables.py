@@ -184,9 +184,9 @@ CLAIMS = [('paper', 'MQ-Net above RANDOM', 'mqnet', 'random'), ('paper', 'MQ-Net
             for n, b in (('RANDOM', 'random'), ('MQ-Net', 'mqnet'), ('mqnet-plus', 'mqnet-plus'), ('the best baseline', 'best'))]]   # (whose, claim, A, B): "A above B"; B 'best': each setting's best baseline
 
 def verdict(lo:float, hi:float) -> str:
-    "A claim 'A above B' read off its paired interval [lo, hi]: 'held' above 0, 'not held' below 0, 'undecided' when it holds 0 (or is undefined)."
+    "A claim 'A above B' read off its paired interval [lo, hi]: 'held' above 0, 'reversed' below 0 (B above A), 'undecided' when it holds 0 (or is undefined)."
     if not (np.isfinite(lo) and np.isfinite(hi)): return 'undecided'
-    return 'held' if lo > 0 else 'not held' if hi < 0 else 'undecided'
+    return 'held' if lo > 0 else 'reversed' if hi < 0 else 'undecided'
 
 def _growth(s:pd.DataFrame, refs:dict, a:str, conf:float):
     "`a`'s lead over each setting's best baseline at the highest noise ratio less its lead at the lowest, paired on the seed (noise protocol only)."
