@@ -186,10 +186,11 @@ def show_comparison(res, dataset:str, methods:list, noises:list, seeds:list, out
 
 # %% ../nbs/08b_cli.ipynb #81722652
 def mqnet_report(src:Param("a folder of runs (as mqnet_run writes) or a gathered results.csv", str, opt=False, nargs='?')='runs',
-                 out:str=None):     # where to write the report (default: <src>/report, or beside the CSV)
+                 out:str=None,      # where to write the report (default: <src>/report, or beside the CSV)
+                 tables_only:bool=False):   # write the paper's tables only, no figures (seconds instead of a minute on a large grid)
     "Write the paper's tables (markdown + CSV) and figures (PNG) for the runs in `src`."
     from mqnet.figures import write_report
-    files = write_report(src, out)
+    files = write_report(src, out, tables_only=tables_only)
     print(f"wrote {len(files)} files to {files[0].parent}")
     for f in files:
         if f.suffix == '.md' and f.stem.startswith('table1'): print(f"\n{f.stem}:\n{md_plain(f.read_text())}")

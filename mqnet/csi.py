@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_csi.ipynb #ed46d74d
 from __future__ import annotations
-import hashlib, inspect, json, math, os, sys, time
+import contextlib, hashlib, inspect, json, math, os, sys, time
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,8 @@ from .learner import ARCHS, Backbone, Normalize, conv_bn, BasicBlock, global_avg
 
 # %% auto #0
 __all__ = ['GPU_CSI_STEPS', 'CSI_PRESETS', 'CSIConfig', 'default_csi', 'csi_view', 'shift', 'CSINet', 'nt_xent', 'ShiftedViews',
-           'csi_loss', 'lars_step', 'Lars', 'train_csi', 'embed', 'csi_ident', 'csi_key', 'csi_embeddings']
+           'csi_loss', 'lars_step', 'Lars', 'train_csi', 'embed', 'csi_ident', 'csi_key', 'entry_lock',
+           'csi_embeddings']
 
 # %% ../nbs/04_csi.ipynb #f7476d24
 @dataclass(frozen=True)
@@ -181,11 +182,26 @@ def csi_key(data, cfg:CSIConfig) -> str:
     "The cache key of the CSI embeddings of `data`'s pool under `cfg` (a digest of `csi_ident`)."
     return _digest(json.dumps(csi_ident(data, cfg), sort_keys=True))
 
+@contextlib.contextmanager
+def entry_lock(path:Path|None):
+    "Hold the lock of cache entry `path` (a hidden `.lock` file beside it; nothing for `None`, or where the OS has no `flock`): one process trains an entry, the others wait and read it."
+    try: import fcntl
+    except ImportError: fcntl = None
+    if path is None or fcntl is None: yield; return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f'.{path.name}.lock'), 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)                                    # released when the file closes, or when its process dies
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def csi_embeddings(data, cfg:CSIConfig|None=None, cache:str|Path|None|bool=None) -> torch.Tensor:
-    "Normalised CSI embeddings (CPU) of every example of `data`'s pool, then of its held-out part (N + n_val rows); trained once on the pool and cached."
+    "Normalised CSI embeddings (CPU) of every example of `data`'s pool, then of its held-out part (N + n_val rows); trained once on the pool and cached (runs of one pool in several processes train it once)."
     cfg = cfg or default_csi(data)
     default = Path(os.environ['MQNET_CACHE'])/'csi' if os.environ.get('MQNET_CACHE') else Path.home()/'.mqnet'/'csi'
     path = None if cache is False else Path(cache or default)/f'{data.name}-{csi_key(data, cfg)}.pt'
+    with entry_lock(path): return _cached_or_trained(data, cfg, path)
+
+def _cached_or_trained(data, cfg:CSIConfig, path:Path|None) -> torch.Tensor:
     if path is not None and path.exists():
         n = len(data.y) + data.n_val
         try:

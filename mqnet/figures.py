@@ -152,8 +152,8 @@ def plot_classes(df:pd.DataFrame, field:str='labeled_per_class', methods=None, s
     return g
 
 # %% ../nbs/09_figures.ipynb #01c09db2
-def write_report(src, out=None, seed:int=0) -> list:
-    "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out`; the files written."
+def write_report(src, out=None, seed:int=0, tables_only:bool=False) -> list:
+    "Tables (markdown + CSV) and figures (PNG + CSV) for the runs in folder `src` (or a results.csv) into `out` (the paper's tables alone with `tables_only`); the files written."
     src = Path(src); require(src.exists(), f"{str(src)!r} does not exist; give a folder of runs or a results.csv.")
     for p in sorted(src.rglob(STATE)) if src.is_dir() else []:          # each run's history.csv as its checkpoint says
         if said := sync_history(p.parent, _load_checkpoint(p.parent)['history']): print(said)
@@ -164,6 +164,7 @@ def write_report(src, out=None, seed:int=0) -> list:
     def put(name, text): atomic_write(out/name, text); files.append(out/name)
     for name, t in paper_tables(res).items():
         put(f'{name}.md', to_markdown(t)); put(f'{name}.csv', t.to_csv())
+    if tables_only: return files
     matplotlib.use('Agg', force=False)
     res = res.assign(data=setup_label(res))
     if 'mismatch' in res:                                             # the mismatch protocol: accuracy, precision and recall over rounds

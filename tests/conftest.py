@@ -4,8 +4,10 @@ import pytest
 
 @pytest.fixture(scope='session')
 def cache_dir(tmp_path_factory):
-    "One CSI cache for the whole test session, outside the user's home."
-    return tmp_path_factory.mktemp('mqnet-cache')
+    "One CSI cache for the whole test session, outside the user's home, shared by pytest-xdist's workers (an entry's lock lets one of them train it)."
+    base = tmp_path_factory.getbasetemp()
+    d = (base.parent if os.environ.get('PYTEST_XDIST_WORKER') else base)/'mqnet-cache'
+    d.mkdir(exist_ok=True); return d
 
 class ForkServer:
     "The client of tests/forkserver.py: `run` a console script (`argv[0]`) or a `python -c` program (`code`) in a child forked from it."

@@ -5,7 +5,7 @@ a console script with that function wrapped: at the N-th write it writes half of
 (`os._exit`, as SIGKILL would leave it: no clean-up, no flush of anything else). For every N of an uncut call's writes,
 the test cuts a fresh call there, runs the same command again, and compares every file a person or a report reads.
 """
-import os
+import os, shutil
 from pathlib import Path
 import pandas as pd, pytest
 from test_label import answer, folder, initial_labels, _cmd          # noqa: F401 (folder is a fixture)
@@ -66,31 +66,33 @@ def test_mqnet_run_killed_at_every_write(forkserver, cli_env, tmp_path):
         assert views(out) == want, f"cut at write {k} of {n}: the re-run's files differ from the uncut run's"
         assert stray(out) == [], (k, stray(out))
 
-def test_mqnet_label_killed_at_every_write(forkserver, cli_env, folder, tmp_path):
+@pytest.mark.parametrize('cut_call', [0, 1])
+def test_mqnet_label_killed_at_every_write(forkserver, cli_env, folder, tmp_path, cut_call):
     "Each mqnet_label call of a session (the first labels, then one round of answers) cut at each of its writes, then called again: the session ends with the uncut session's files."
     root, truth = folder
     initial_labels(root, truth)
-    def session(run, cut_call=None, cut_at=0):
-        "The first call, then answers from the truth and the second; the call numbered `cut_call` (0 or 1) is cut at write `cut_at`, then made again."
-        writes = []
-        for call in range(2):
-            if call: answer(run/f'query_{call:03d}.csv', truth)
-            if call == cut_call:
-                rc, _, err = launch(forkserver, _cmd(root, run), cli_env, cut_at, tmp_path)
-                assert rc == 137, (call, cut_at, err)
-            rc, n, err = launch(forkserver, _cmd(root, run), cli_env, 0, tmp_path)
-            assert rc == 0, (call, cut_at, err); writes.append(n)
-        return writes
-    writes = session(tmp_path/'full')
-    want = views(tmp_path/'full')
+    def call(run, i, cut_at=0):
+        "Call `i` of a session in `run` (0: the first labels; 1: after answers from the truth), cut at write `cut_at` and then made again; its writes."
+        if i: answer(run/f'query_{i:03d}.csv', truth)
+        if cut_at:
+            rc, _, err = launch(forkserver, _cmd(root, run), cli_env, cut_at, tmp_path)
+            assert rc == 137, (i, cut_at, err)
+        rc, n, err = launch(forkserver, _cmd(root, run), cli_env, 0, tmp_path)
+        assert rc == 0, (i, cut_at, err)
+        return n
+    full, first = tmp_path/'full', tmp_path/'first'
+    writes = [call(full, 0)]
+    shutil.copytree(full, first)                                     # the uncut first call's folder: where a cut second call starts
+    writes.append(call(full, 1))
+    want = views(full)
     assert {'labels.csv', 'history.csv', 'query_001.csv', 'query_001.png', 'query_002.csv', 'query_002.png'} <= set(want)
-    assert len(pd.read_csv(tmp_path/'full'/'history.csv')) == 1 and min(writes) >= 5
-    for call, n in enumerate(writes):
-        for k in range(1, n + 1):
-            run = tmp_path/f'cut{call}-{k}'
-            session(run, call, k)
-            assert views(run) == want, f"call {call} cut at write {k} of {n}: the session's files differ from the uncut session's"
-            assert stray(run) == [], (call, k, stray(run))
+    assert len(pd.read_csv(full/'history.csv')) == 1 and min(writes) >= 5
+    for k in range(1, writes[cut_call] + 1):
+        run = tmp_path/f'cut{cut_call}-{k}'
+        if cut_call == 0: call(run, 0, k); call(run, 1)
+        else: shutil.copytree(first, run); call(run, 1, k)
+        assert views(run) == want, f"call {cut_call} cut at write {k} of {writes[cut_call]}: the session's files differ from the uncut session's"
+        assert stray(run) == [], (cut_call, k, stray(run))
 
 def test_views_rebuilt_from_the_checkpoint(cli, tmp_path):
     "history.csv truncated, emptied, deleted or edited by hand: the next mqnet_run rewrites it from the checkpoint, says so in one line, and reports the true numbers."
