@@ -14,6 +14,7 @@ from .core import require, check_writable
 from .data import split_dataset, cross_dataset, Pool
 from .experiments import run_grid, default_jobs, run_dir, check_grid, dask_executor, GridFailed
 from .tables import summary_table, per_round_table, conclude
+from .strategies import QUICK_START
 
 # %% auto #0
 __all__ = ['RUN_GROUPS', 'mqnet_report_main', 'cli_errors', 'grouped_parser', 'console', 'plain', 'pool_summary', 'mqnet_run',
@@ -97,7 +98,7 @@ def _grid_on(dask, runs_per_gpu:int, quiet:bool, *args, **kw) -> tuple:
 
 # %% ../nbs/08b_cli.ipynb #b6bc35dd
 def mqnet_run(dataset:str='digits',           # data set: digits, mnist1d, fashion, cifar10, cifar100, svhn, imagenet, folder
-              methods:str='mqnet,conf,random', # comma-separated methods (see mqnet.strategies.STRATEGIES)
+              methods:str=','.join(QUICK_START), # comma-separated methods (see mqnet.strategies.STRATEGIES)
               noise:str=None,                  # open-set noise ratio(s) in (0, 1), comma-separated (default 0.4)
               mismatch:str=None,               # or the mismatch protocol: known-class share(s) in (0, 1), comma-separated, every other image in the pool
               seeds:str='0,1',                 # seeds, comma-separated: each seed is another class split

@@ -16,7 +16,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.exceptions import ConvergenceWarning
 from .core import require, rng
 from .learner import train_classifier, infer, default_train
-from .strategies import Strategy, RoundState, MQNet, STRATEGIES, by_score
+from .strategies import Strategy, RoundState, MQNet, STRATEGIES, ROLE, by_score
 with warnings.catch_warnings():    # finch-clust warns at import that its optional ANN backend is absent; `first_neighbours` gives it the neighbours
     warnings.simplefilter('ignore'); from finch import FINCH
 
@@ -257,4 +257,5 @@ class MQNetDetector(MQNet):
         return 1 - z.softmax(1)[:, -1].to(ctx.logits.device)
 
 STRATEGIES.update({'lfosa': LfOSA, 'eoal': EOAL, 'eaoa': EAOA, 'mqnet-detector': partial(MQNetDetector, purity='detector', name='mqnet-detector')})
+ROLE['mqnet-detector'] = "MQ-Net balancing a purity learned from the OOD labels it bought, as the detector methods do"
 OPEN_SET_METHODS = ('lfosa', 'eoal', 'eaoa', 'mqnet-detector')

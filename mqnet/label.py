@@ -17,7 +17,7 @@ from .core import require, atomic_write, clear_cut_writes, check_seed, input_kin
 from .data import OpenSetData, OOD, UNLABELED, check_costs, check_budget
 from .learner import TrainConfig, default_train, check_iters, ARCHS, auto_arch, reporting, tell_steps
 from .csi import CSIConfig, CSINet, default_csi
-from .strategies import get_strategy
+from .strategies import get_strategy, RECOMMENDED
 from .loop import ActiveLearning, STATE, HISTORY, default_budget
 
 # %% auto #0
@@ -439,7 +439,7 @@ def _command(args:dict) -> str:
     opts = [f"--{k} {shlex.quote(str(v))}" for k, v in args.items() if v is not None and k != 'status' and v != LABEL_DEFAULTS.get(k)]
     return 'mqnet_label ' + ' '.join(opts)
 
-LABEL_DEFAULTS = dict(method='mqnet', c_in=1., c_ood=1., seed=0)
+LABEL_DEFAULTS = dict(method=RECOMMENDED, c_in=1., c_ood=1., seed=0)
 
 def _check_args(images, labels, out, method, budget, c_in, c_ood, test, seed, size, iters, csi_steps, features=None, backbone=None, weights=None) -> dict:
     "Refuse a bad argument, or a run folder made with other arguments, before anything is read or written; the arguments as recorded."
@@ -554,7 +554,7 @@ def label_round(args:dict, shown:dict, phase=lambda what: None, say=lambda line:
 def mqnet_label(images:str=None,      # folder of your images (any depth); an image is named by its path relative to it
                 labels:str=None,      # CSV of path,label rows labeled so far (a class name, or ood); its class names are the IN classes
                 out:str=None,         # run folder: queries, labels.csv, history.csv and the checkpoint
-                method:str='mqnet',   # query strategy (see mqnet.strategies.STRATEGIES)
+                method:str=RECOMMENDED,   # query strategy (mqnet.strategies.RECOMMENDED unless given; see mqnet.strategies.STRATEGIES)
                 budget:float=None,    # labels a round (default: 2% of the pool, at least 10)
                 c_in:float=1.,        # cost of labeling an IN image
                 c_ood:float=1.,       # cost of marking an image ood

@@ -13,12 +13,13 @@ from .core import require, rng
 from .data import OpenSetData, Pool
 from .learner import Outputs, TrainConfig
 from .scorers import ScoreContext, score, meta_input, knn_distance, META_INPUTS
-from .metanet import MetaConfig, masked_ce, train_metanet, meta_score, new_metanet, default_meta
+from .metanet import MetaConfig, META_PRESETS, masked_ce, train_metanet, meta_score, new_metanet, default_meta
 
 # %% auto #0
-__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'DIFF', 'PAPER_METHODS', 'RoundState', 'Strategy', 'by_score', 'by_class',
-           'complete', 'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset', 'badge_select', 'Badge',
-           'nearest_centres', 'flcmi_greedy', 'Similar', 'CCAL', 'MQNet', 'get_strategy']
+__all__ = ['LL_GRAD', 'SELECT', 'STRATEGIES', 'PLUS', 'DIFF', 'PAPER_METHODS', 'ROLE', 'RECOMMENDED', 'QUICK_START', 'RoundState',
+           'Strategy', 'by_score', 'by_class', 'complete', 'Random', 'ScoreStrategy', 'kcenter_greedy', 'Coreset',
+           'badge_select', 'Badge', 'nearest_centres', 'flcmi_greedy', 'Similar', 'CCAL', 'MQNet', 'get_strategy',
+           'family']
 
 # %% ../nbs/06_strategies.ipynb #13f72f0b
 @dataclass
@@ -376,3 +377,43 @@ def get_strategy(name:str, **kw) -> Strategy:
     if bad: raise ValueError(f"method {name!r} has no option {bad[0]!r}; " + (f"its options are {', '.join(opts)}." if opts else "it takes none."))
     s = f(**kw); s.name = name
     return s
+
+# %% ../nbs/06_strategies.ipynb #11c81951
+ROLE = {   # what each MQ-Net of the family is for; what it changes is read off its registration (`family`)
+    'mqnet': "the paper's MQ-Net with four fixes chosen on validation data (06_strategies, \"The defaults\")",
+    'mqnet-paper': "MQ-Net as the paper writes it (Algorithm 1, Appendix C)",
+    'mqnet-official': "MQ-Net as the official code does it",
+    'mqnet-csi': "ablation: the official purity (closest labeled IN example)",
+    'mqnet-sum': "ablation: P + I in place of the meta-net", 'mqnet-prod': "ablation: P · I in place of the meta-net",
+    'mqnet-noskyline': "ablation: the meta-net without the skyline constraint",
+    'mqnet-randval': "ablation: random validation (drawn from the held-out part) in place of self-validation",
+    'mqnet-conf-csi': "Table 4's meta-inputs: CONF and the closest-IN purity", 'mqnet-conf-react': "Table 4's meta-inputs: CONF and ReAct",
+    'mqnet-ll-react': "Table 4's meta-inputs: LL and ReAct",
+    'mqnet-plus': "quantile meta-inputs and BADGE's draw within Φ's top 2 × budget (06_strategies)",
+    'mqnet-plus-conf': "mqnet-plus's ablation: CONF as informativeness", 'mqnet-plus-exp': "mqnet-plus's ablation: the paper's exp meta-inputs",
+    'mqnet-plus-top': "mqnet-plus's ablation: Φ's top, no draw",
+    'mqnet-plus-conf-csi': "a candidate of the variant pick (not chosen)",
+    'mqnet-plus-conf-diff': "the variant chosen on validation data of the separating benchmark (11_results, \"Where MQ-Net's labels lose value\")",
+    'mqnet-plus-conf-diff-pool': "a diversity candidate: BADGE's draw over the whole pool weighted by P (not chosen)",
+    'mqnet-plus-conf-diff-cluster': "the diversity candidate chosen on validation data: k-means of Φ's top 10 × budget (11_results, \"Diversity over the whole pure pool\")",
+    'mqnet-plus-conf-diff-wide': "a diversity candidate: BADGE's draw within Φ's top 10 × budget (not chosen)",
+}
+
+def _word(v) -> str:
+    "An option's value as a reader names it: a meta-net configuration by its preset."
+    if isinstance(v, MetaConfig): return next((f'{k} preset' for k in META_PRESETS if MetaConfig.preset(k) == v), 'custom')
+    return f'{v:g}' if isinstance(v, float) else str(v)
+
+def family() -> list:
+    "Every MQ-Net registered (`mqnet*`), as (name, what it changes from `mqnet`, what it is for)."
+    rows = []
+    for name, f in STRATEGIES.items():
+        if not name.startswith('mqnet'): continue
+        fixed = {k: v for k, v in getattr(f, 'keywords', {}).items() if k != 'name'}
+        require(name in ROLE, f"method {name!r} has no entry in ROLE; say what it is for.")
+        rows.append((name, ', '.join(f'{k} {_word(v)}' for k, v in fixed.items()) or '(the defaults)', ROLE[name]))
+    return rows
+
+# %% ../nbs/06_strategies.ipynb #85bd2b52
+RECOMMENDED = 'mqnet'                                                   # mqnet_label's default method; the quick start leads with it
+QUICK_START = tuple(dict.fromkeys([RECOMMENDED, 'conf', 'random']))      # the default mqnet_run's methods
