@@ -27,6 +27,9 @@ Grids (each resumable: re-running skips complete runs and continues unfinished o
            results/variant_pick.csv holds the held-out part's accuracy of the candidates and of the baselines, no test column.
   confirm  the registered confirmation (bench/confirm/plan.toml, committed before its runs): the plan's methods on its fresh seeds
            on the separating benchmark, seed by seed; runs in bench/runs_confirm/, results in results/experiments_confirm.csv.
+  openness the map by openness (bench/confirm/openness.toml, committed before its runs): RANDOM, BADGE, mqnet, mqnet-plus and
+           mqnet-plus-conf-diff-cluster at 40% and 80% of the classes known (hard classes first, by the plan's order), seeds 20-24,
+           in the separating benchmark's regime; its 60% cell is the confirmation's seeds 10-14. Runs in bench/runs_openness/.
   meeting  the cell where the protocols meet (4 of 10 classes known, every OOD image in the pool: noise 60% = mismatch 40%) under
            the noise protocol for the detector methods (lfosa, eoal, eaoa, mqnet-detector); the fashion grid has the others there.
 Runs go to bench/runs/ (bench/runs_long/ for the long grid; not committed); the tidy results to
@@ -59,6 +62,7 @@ MISMATCH = ['random', 'conf', 'll', 'badge', 'ccal', 'lfosa', 'eoal', 'eaoa', 'm
 SEPARATE = [(0.8, 100, 600), (0.8, 250, 600), (0.6, 100, 600), (0.8, 100, 1200), (0.6, 100, 1200), (0.6, 100, 1200, 'tops')]   # (known-class share, labels a round, classifier steps[, fixed classes]): separate-pick's candidates
 TOPS = ('T-shirt/top', 'Pullover', 'Dress', 'Coat', 'Shirt', 'Bag')   # the known classes fixed on every seed: seed 0's split, the four upper-body classes among them
 PLAN = HERE/'confirm'/'plan.toml'   # the registered confirmation (its settings are the separating benchmark's)
+OPENNESS = HERE/'confirm'/'openness.toml'   # the map by openness (registered: its rule for the known classes, its cells and seeds)
 SEPARATE_METHODS = [*PAPER_METHODS, 'mqnet-plus', 'mqnet-detector', 'lfosa', 'eoal', 'eaoa']   # the separating benchmark's methods
 CANDIDATES = ['mqnet-plus-conf-csi', 'mqnet-plus-conf-diff']   # variant-pick: what the measured causes point to (bench/diagnose.py)
 ABLATION = ['mqnet-sum', 'mqnet-prod', 'mqnet-noskyline', 'mqnet-randval', 'mqnet-conf-csi', 'mqnet-conf-react', 'mqnet-ll-react']
@@ -82,7 +86,8 @@ def record(g:str, runs:Path=HERE/'runs'):
     "Write grid `g`'s tidy results (complete runs only) to bench/results/ (where each grid's CSV goes: the module docstring)."
     src, csv = {'long': (HERE/'runs_long', 'experiments_long.csv'), 'fashion': (HERE/'runs_fashion', 'experiments_fashion.csv'),
                 'fashion-ablation': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'meeting': (HERE/'runs_fashion', 'experiments_fashion.csv'), 'plus': (HERE/'runs_fashion', 'experiments_fashion.csv'),
-                'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'confirm': (HERE/'runs_confirm', 'experiments_confirm.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
+                'mismatch': (HERE/'runs_mismatch', 'experiments_mismatch.csv'), 'confirm': (HERE/'runs_confirm', 'experiments_confirm.csv'),
+                'openness': (HERE/'runs_openness', 'experiments_openness.csv'), 'separate': (separate_dir(100, 1200, 'tops'), 'experiments_separate.csv')}.get(g, (runs, 'experiments.csv'))
     res = load_results(src); (HERE/'results').mkdir(exist_ok=True)
     keys = [c for c in ('dataset', 'setup', 'ood', 'method', 'noise', 'seed', 'c_in', 'c_ood') if c in res]
     res = res[res.groupby(keys, dropna=False)['round'].transform('max') == res['round'].max()]   # complete runs only
@@ -164,6 +169,19 @@ if __name__ == '__main__':
                 run_grid('fashion', ms, 0.6, [s_], HERE.parent/plan['runs'], protocol='mismatch', budget=100, iters=1200, classes=TOPS,
                          **dict(kw, csi_cache=HERE.parent/plan['runs']/'.csi'))
                 record(g)
+            continue
+        elif g == 'openness':                                                 # the map's own cells (the 60% cell is the confirmation's runs)
+            import tomllib
+            plan = tomllib.loads(OPENNESS.read_text()); p_ = plan['plan']
+            ms = a.methods.split(',') if a.methods else p_['methods']
+            bad = [m for m in ms if m not in p_['methods']]
+            if bad: raise SystemExit(f"method {bad[0]!r} is not registered in {OPENNESS.name}; the map runs only the plan's methods.")
+            for cell in [c for c in plan['cells'] if 'from_runs' not in c]:
+                known = tuple(p_['order'][:round(10 * cell['known'])])
+                for s_ in cell['seeds']:
+                    run_grid('fashion', ms, cell['known'], [s_], HERE.parent/p_['runs'], protocol='mismatch', budget=100, iters=1200, classes=known,
+                             **dict(kw, csi_cache=HERE.parent/p_['runs']/'.csi'))
+                    record(g)
             continue
         elif g == 'meeting':
             run_grid('fashion', ['lfosa', 'eoal', 'eaoa', 'mqnet-detector'], 0.6, seeds, HERE/'runs_fashion', **dict(kw, csi_cache=HERE/'runs_fashion'/'.csi'))
