@@ -9,11 +9,12 @@ from .core import require
 from .strategies import STRATEGIES, PAPER_METHODS
 
 # %% auto #0
-__all__ = ['SETTING', 'CLAIMS', 'PLAN_TESTS', 'PLAN_CORRECTIONS', 'PHASES', 'TABLE2_INPUTS', 'COMPARED', 'MEETING_FIELDS',
-           'setup_label', 'setting_label', 'final_round', 'summary_table', 'aulc', 'run_scores', 'paired_interval',
-           'min_detectable_effect', 'paired', 'win_tie_loss', 'quality_rule', 'best_baseline', 'paired_table',
-           'verdict', 'claim_verdicts', 'read_plan', 'holm', 'registered_verdicts', 'conclude', 'per_round_table',
-           'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims', 'meeting_table']
+__all__ = ['SATURATED', 'SETTING', 'CLAIMS', 'PLAN_TESTS', 'PLAN_CORRECTIONS', 'PHASES', 'TABLE2_INPUTS', 'COMPARED',
+           'MEETING_FIELDS', 'setup_label', 'setting_label', 'final_round', 'saturated', 'summary_table', 'aulc',
+           'run_scores', 'paired_interval', 'min_detectable_effect', 'paired', 'win_tie_loss', 'quality_rule',
+           'best_baseline', 'paired_table', 'verdict', 'claim_verdicts', 'read_plan', 'holm', 'registered_verdicts',
+           'conclude', 'per_round_table', 'phase_table', 'to_markdown', 'shared_seeds', 'paper_tables', 'check_claims',
+           'meeting_table']
 
 # %% ../nbs/08a_tables.ipynb #7e10ebf7
 def _pm(m, s): return f"{100 * m:.2f} ± {100 * s:.2f}" if np.isfinite(s) else f"{100 * m:.2f}"
@@ -46,11 +47,27 @@ def final_round(df:pd.DataFrame) -> pd.DataFrame:
     return df[df['round'] == df.groupby(keys, dropna=False)['round'].transform('max')]
 
 # %% ../nbs/08a_tables.ipynb #877896db
+def saturated(d:pd.DataFrame, field:str='test_acc', ceiling:float=0.97) -> bool:
+    "Whether the runs `d` of one setting are saturated: RANDOM's mean final `field` at `ceiling` or above, or no rise over its last three rounds; False without RANDOM."
+    r = d[d.method == 'random']
+    if not len(r) or r['round'].nunique() < 4: return False
+    m = r.groupby('round')[field].mean()
+    return bool(m.iloc[-1] >= ceiling or m.iloc[-1] - m.iloc[-4] <= 0)
+
+def _n_label(ns) -> str:
+    "A row's seed count over its columns: '5', or '3–5' where the columns differ."
+    ns = sorted(set(int(v) for v in ns))
+    return '' if not ns else str(ns[0]) if len(ns) == 1 else f'{ns[0]}–{ns[-1]}'
+
+SATURATED = ' (saturated)'   # the mark of a saturated setting's column
+
 def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') -> pd.DataFrame:
-    "Final-round `field` (%), mean ± std over seeds: methods × (data set, noise ratio or mismatch share), best in bold, and `reference`'s lead over the best other method in points."
+    """Final-round `field` (%), mean ± std over seeds: methods × (data set, noise ratio or mismatch share), best in bold, and `reference`'s lead over the best other
+    method in points; each row's seed count (`seeds`), and a saturated setting (`saturated`) marked in its column."""
     require(len(df) > 0, "there are no results to summarise.")
+    sat = {k: 'test_acc' in d and saturated(d) for k, d in _with_labels(df).groupby(['data', 'setting'])}   # judged on test accuracy, whatever `field`
     last = _with_labels(final_round(df))
-    g = last.groupby(['data', 'setting', 'method'])[field].agg(['mean', 'std']).reset_index()
+    g = last.groupby(['data', 'setting', 'method'])[field].agg(['mean', 'std', 'count']).reset_index()
     best = g.groupby(['data', 'setting'])['mean'].transform('max')
     g['cell'] = [('**' + _pm(m, s) + '**') if m == b else _pm(m, s) for m, s, b in zip(g['mean'], g['std'], best)]
     t = g.pivot(index='method', columns=['data', 'setting'], values='cell')
@@ -61,7 +78,8 @@ def summary_table(df:pd.DataFrame, field:str='test_acc', reference:str='mqnet') 
             ref = grp.loc[grp.method == reference, 'mean']; other = grp.loc[grp.method != reference, 'mean']
             imp[(dd, tt)] = f"{100 * (ref.iloc[0] - other.max()):+.2f}" if len(ref) and len(other) else ''
         t.loc[f'{reference} − best other (points)'] = pd.Series(imp)
-    t.columns = pd.MultiIndex.from_tuples(list(t.columns), names=['data', 'noise'])
+    t.columns = pd.MultiIndex.from_tuples([(d, s + SATURATED if sat.get((d, s)) else s) for d, s in t.columns], names=['data', 'noise'])
+    t[('seeds', '')] = [_n_label(g['count'][g.method == m]) for m in t.index]
     return t
 
 # %% ../nbs/08a_tables.ipynb #652576c9
@@ -158,18 +176,23 @@ def best_baseline(df:pd.DataFrame, field:str='test_acc', measure:str='final', ex
 
 def paired_table(df:pd.DataFrame, reference:str='random', field:str='test_acc', measure:str='final', conf:float=0.95) -> pd.DataFrame:
     """Every method − `reference` in points, paired on the seed, as 'mean [lo, hi]' (Student-t, `conf`) per (data, setting), bold where the interval
-    excludes 0; `reference='best'`: the best baseline of each setting (`best_baseline`), named in the column."""
+    excludes 0; `reference='best'`: the best baseline of each setting (`best_baseline`), named in the column. Each row's count of paired seeds
+    (`seeds`); a saturated setting (`saturated`) is marked in its column."""
     s = run_scores(df, field, measure); keys = [k for k in SETTING if k in s]
     refs = best_baseline(df, field, measure) if reference == 'best' else None
-    cols = {}
+    full = _with_defaults(df); full = full.assign(c_in=full['c_in'] if 'c_in' in full else 1.0)
+    sat = {_key(k): 'test_acc' in d and saturated(d) for k, d in full.groupby(keys, dropna=False)}
+    cols, ns = {}, {}
     for k, g in s.groupby(keys, dropna=False):
         row = dict(zip(keys, k)); ref = refs.get(_key(k)) if refs is not None else reference
         if ref is None or ref not in set(g.method): continue
-        lab = f"{setup_label(pd.DataFrame([row]))[0]} / {setting_label(pd.DataFrame([row]))[0]}" + (f" − {ref}" if refs is not None else '')
+        lab = f"{setup_label(pd.DataFrame([row]))[0]} / {setting_label(pd.DataFrame([row]))[0]}" + (f" − {ref}" if refs is not None else '') + (SATURATED if sat.get(_key(k)) else '')
         pairs = {m: _pairs(g, m, ref, conf) for m in g.method.unique() if m != ref}
         cols[lab] = {m: _cell(p.iloc[0]) for m, p in pairs.items() if len(p)}
+        for m, p in pairs.items():
+            if len(p): ns.setdefault(m, []).append(p.n.iloc[0])
     require(len(cols) > 0, f"no setting has runs of {reference!r} to compare with.")
-    t = pd.DataFrame(cols); t.index.name = f"{'AULC' if measure == 'aulc' else 'final'} − {'best baseline' if reference == 'best' else reference}"
+    t = pd.DataFrame(cols); t['seeds'] = [_n_label(ns.get(m, [])) for m in t.index]; t.index.name = f"{'AULC' if measure == 'aulc' else 'final'} − {'best baseline' if reference == 'best' else reference}"
     return _by_method(t)
 
 # %% ../nbs/08a_tables.ipynb #84509551
