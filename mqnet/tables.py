@@ -92,10 +92,12 @@ def aulc(spent, acc) -> float:
     if len(x) == 1 or x[-1] == x[0]: return float(y[-1])
     return float(((y[1:] + y[:-1]) / 2 * np.diff(x)).sum() / (x[-1] - x[0]))
 
+def _with_setting(df): return _with_defaults(df).assign(c_in=df['c_in'] if 'c_in' in df else 1.0)   # every `SETTING` column a run is named by
+
 def run_scores(df:pd.DataFrame, field:str='test_acc', measure:str='final') -> pd.DataFrame:
     "One row per run: its setting (`SETTING`), method, seed and `value`: the last round's `field` ('final') or the area under its curve ('aulc'), ×100."
     require(measure in ('final', 'aulc'), f"measure {measure!r} is unknown; use 'final' or 'aulc'.")
-    df = _with_defaults(df).assign(c_in=df['c_in'] if 'c_in' in df else 1.0)
+    df = _with_setting(df)
     keys = [k for k in SETTING if k in df] + ['method', 'seed']
     rows = []
     for k, g in df.sort_values('round').groupby(keys, dropna=False, sort=False):
@@ -180,7 +182,7 @@ def paired_table(df:pd.DataFrame, reference:str='random', field:str='test_acc', 
     (`seeds`); a saturated setting (`saturated`) is marked in its column."""
     s = run_scores(df, field, measure); keys = [k for k in SETTING if k in s]
     refs = best_baseline(df, field, measure) if reference == 'best' else None
-    full = _with_defaults(df); full = full.assign(c_in=full['c_in'] if 'c_in' in full else 1.0)
+    full = _with_setting(df)
     sat = {_key(k): 'test_acc' in d and saturated(d) for k, d in full.groupby(keys, dropna=False)}
     cols, ns = {}, {}
     for k, g in s.groupby(keys, dropna=False):
